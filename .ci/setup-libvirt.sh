@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs and starts libvirt + QEMU for hostd's integration tests (tests/hostd/).
+# Follows /work/shared/ENVIRONMENT.md. Idempotent: every step checks first, so running it twice
+# (or on a machine where a developer already set libvirt up) changes nothing.
+# CI runs it as root on a fresh Debian 12 before `npm test`.
+set -euo pipefail
+
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  echo "setup-libvirt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# libvirtd refuses to start until the libvirt-qemu user exists (the package's postinst would
+# create it via systemd-sysusers, which does not run in these containers).
+getent group kvm >/dev/null || groupadd -r kvm
+getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm libvirt-qemu
+
+# Run QEMU as root without relabelling files: test disks live in temp dirs that the
+# libvirt-qemu user could not read, and there is no security driver to fix that up.
+QEMU_CONF=/etc/libvirt/qemu.conf
+MARKER="# strata: run qemu as root (set by .ci/setup-libvirt.sh)"
+if ! grep -qsF "$MARKER" "$QEMU_CONF"; then
+  printf '\n%s\nuser = "root"\ngroup = "root"\ndynamic_ownership = 0\n' "$MARKER" >>"$QEMU_CONF"
+fi
+
+mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
+
+pgrep -x virtlogd >/dev/null || virtlogd -d
+pgrep -x libvirtd >/dev/null || libvirtd -d
+
+# libvirtd daemonises before its socket is ready; wait until a client can connect.
+for _ in $(seq 1 50); do
+  if virsh -c qemu:///system version >/dev/null 2>&1; then
+    virsh -c qemu:///system version
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "setup-libvirt: libvirtd did not become reachable at qemu:///system" >&2
+exit 1

@@ -1,0 +1,71 @@
+/**
+ * /vm/* commands. Each runs synchronously, or in the background when the body carries
+ * taskUuid + callbackUrl (tasks.ts).
+ */
+import { Router } from "express";
+import type { VmService } from "../../services/vm-service.ts";
+import type { TaskRunner } from "../../tasks.ts";
+import { parseBody } from "../validate.ts";
+import { CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
+
+/** Routes for VM and volume commands. */
+export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
+  const router = Router();
+
+  router.post("/vm/start", async (req, res) => {
+    const cmd = parseBody(StartVmCmd, req.body);
+    const input = {
+      vmInstanceUuid: cmd.vmInstanceUuid,
+      cpuNum: cmd.cpuNum,
+      memorySize: cmd.memorySize,
+      domainType: cmd.domainType,
+      rootDisk: { path: cmd.rootVolume.installPath, format: cmd.rootVolume.format },
+      dataDisks: cmd.dataVolumes?.map((v) => ({ path: v.installPath, format: v.format })),
+      nics: cmd.nics,
+    };
+    res.json(await tasks.run("vm.start", cmd, () => vms.start(input)));
+  });
+
+  router.post("/vm/stop", async (req, res) => {
+    const cmd = parseBody(StopVmCmd, req.body);
+    res.json(await tasks.run("vm.stop", cmd, () => vms.stop(cmd)));
+  });
+
+  router.post("/vm/reboot", async (req, res) => {
+    const cmd = parseBody(StopVmCmd, req.body);
+    res.json(await tasks.run("vm.reboot", cmd, () => vms.reboot(cmd)));
+  });
+
+  router.post("/vm/pause", async (req, res) => {
+    const cmd = parseBody(VmCmd, req.body);
+    res.json(await tasks.run("vm.pause", cmd, () => vms.pause(cmd.vmInstanceUuid)));
+  });
+
+  router.post("/vm/resume", async (req, res) => {
+    const cmd = parseBody(VmCmd, req.body);
+    res.json(await tasks.run("vm.resume", cmd, () => vms.resume(cmd.vmInstanceUuid)));
+  });
+
+  router.post("/vm/destroy", async (req, res) => {
+    const cmd = parseBody(VmCmd, req.body);
+    res.json(await tasks.run("vm.destroy", cmd, () => vms.destroy(cmd.vmInstanceUuid)));
+  });
+
+  router.post("/vm/vmsync", async (req, res) => {
+    const cmd = parseBody(VmSyncCmd, req.body);
+    res.json(await tasks.run("vm.sync", cmd, () => vms.sync()));
+  });
+
+  router.post("/vm/volume/create", async (req, res) => {
+    const cmd = parseBody(CreateVolumeCmd, req.body);
+    const spec = { installPath: cmd.installPath, size: cmd.size, backingFile: cmd.backingFile };
+    res.json(await tasks.run("volume.create", cmd, async () => ({ ...(await vms.createVolume(spec)) })));
+  });
+
+  router.post("/vm/volume/delete", async (req, res) => {
+    const cmd = parseBody(DeleteVolumeCmd, req.body);
+    res.json(await tasks.run("volume.delete", cmd, () => vms.deleteVolume(cmd.installPath)));
+  });
+
+  return router;
+}

@@ -1,0 +1,83 @@
+/**
+ * Request bodies of the /vm/* commands. Every one may also carry taskUuid + callbackUrl to run
+ * in the background (tasks.ts).
+ */
+import { z } from "zod";
+import { AsyncFieldsSchema } from "../validate.ts";
+
+/** Libvirt accepts uuids with or without dashes; ZStack's have none. */
+const VmUuid = z
+  .string()
+  .regex(/^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, "must be a uuid");
+
+const AbsolutePath = z.string().min(2).max(4096).regex(/^\//, "must be an absolute path");
+
+const Volume = z.object({
+  /** Absolute host path of the image file. */
+  installPath: AbsolutePath,
+  /** Image format; qcow2 unless stated. */
+  format: z.enum(["qcow2", "raw"]).optional(),
+});
+
+/** POST /vm/start */
+export const StartVmCmd = z.object({
+  ...AsyncFieldsSchema,
+  /** VM uuid; becomes the libvirt domain name and uuid. */
+  vmInstanceUuid: VmUuid,
+  /** Number of vCPUs. */
+  cpuNum: z.number().int().min(1).max(512),
+  /** Guest memory in bytes (at least 16 MiB). */
+  memorySize: z.number().int().min(16 * 1024 * 1024),
+  /** Domain type; defaults to the host's (see /host/fact domainType). */
+  domainType: z.enum(["kvm", "qemu"]).optional(),
+  /** Boot disk. */
+  rootVolume: Volume,
+  /** Extra disks, attached as vdb, vdc, ... in order. */
+  dataVolumes: z.array(Volume).max(24).optional(),
+  /** NICs; without bridgeName a NIC uses QEMU user-mode networking. */
+  nics: z
+    .array(
+      z.object({
+        mac: z.string().regex(/^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/i, "must be a MAC address"),
+        bridgeName: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name").optional(),
+      }),
+    )
+    .max(16)
+    .optional(),
+});
+
+/** POST /vm/stop and /vm/reboot */
+export const StopVmCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  /** "grace" (default): ACPI power-off, destroy after `timeout`; "cold": destroy at once. */
+  type: z.enum(["grace", "cold"]).optional(),
+  /** Seconds to wait for the guest to power off; default 30. */
+  timeout: z.number().min(0).max(3600).optional(),
+});
+
+/** POST /vm/pause, /vm/resume, /vm/destroy */
+export const VmCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+});
+
+/** POST /vm/vmsync */
+export const VmSyncCmd = z.object({ ...AsyncFieldsSchema });
+
+/** POST /vm/volume/create */
+export const CreateVolumeCmd = z.object({
+  ...AsyncFieldsSchema,
+  /** Absolute path of the qcow2 file to create; must not exist yet. */
+  installPath: AbsolutePath,
+  /** Virtual size in bytes. */
+  size: z.number().int().positive(),
+  /** Optional backing image (e.g. a cached template); the new volume records only changes. */
+  backingFile: AbsolutePath.optional(),
+});
+
+/** POST /vm/volume/delete */
+export const DeleteVolumeCmd = z.object({
+  ...AsyncFieldsSchema,
+  installPath: AbsolutePath,
+});

@@ -1,0 +1,128 @@
+/**
+ * Builds libvirt domain XML from a VmSpec. Pure (no I/O), unit-tested in
+ * tests/hostd/domain-xml.test.ts; drivers/virsh.ts feeds the result to `virsh define`.
+ */
+import type { DiskSpec, NicSpec, VmSpec } from "./drivers/types.ts";
+
+const UUID_RE = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const MAC_RE = /^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+/** Linux interface names: at most 15 bytes, no slash or whitespace. */
+const BRIDGE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/** Escapes text for use in XML attribute values and element content. */
+export function escapeXml(value: string): string {
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+/**
+ * Returns the domain XML for `spec`.
+ *
+ * Choices worth knowing:
+ * - name and uuid are both the vmInstanceUuid, so the management node can address a domain by
+ *   either and a re-created VM keeps its libvirt identity;
+ * - memory is given in KiB (rounded up from bytes), the unit libvirt stores;
+ * - `kvm` domains get `host-passthrough` CPUs (best performance, same host family is assumed for
+ *   migration as in ZStack's default); `qemu` (TCG) domains keep QEMU's default model because
+ *   TCG cannot emulate an arbitrary host CPU;
+ * - on_crash=preserve keeps a crashed domain in the crashed state so the state reporter can
+ *   tell the management node "Crashed" instead of a bare "Stopped";
+ * - the serial console goes to a file so boot output survives without a client attached; VNC
+ *   listens on 127.0.0.1 only (reach it through an SSH tunnel or a console proxy).
+ *
+ * @throws Error when the uuid, a MAC address or a bridge name is malformed, or sizes are not
+ *   positive — the XML would otherwise be rejected later by libvirt with a vaguer message.
+ */
+export function buildDomainXml(spec: VmSpec): string {
+  if (!UUID_RE.test(spec.vmInstanceUuid)) throw new Error(`invalid vmInstanceUuid: ${spec.vmInstanceUuid}`);
+  if (!Number.isInteger(spec.cpuNum) || spec.cpuNum < 1) throw new Error(`invalid cpuNum: ${spec.cpuNum}`);
+  if (!Number.isInteger(spec.memorySize) || spec.memorySize < 1) {
+    throw new Error(`invalid memorySize: ${spec.memorySize}`);
+  }
+  const arch = spec.arch ?? "x86_64";
+  const memoryKiB = Math.ceil(spec.memorySize / 1024);
+  const disks = [spec.rootDisk, ...(spec.dataDisks ?? [])];
+
+  const lines = [
+    `<domain type='${spec.domainType}'>`,
+    `  <name>${escapeXml(spec.vmInstanceUuid)}</name>`,
+    `  <uuid>${escapeXml(spec.vmInstanceUuid)}</uuid>`,
+    `  <memory unit='KiB'>${memoryKiB}</memory>`,
+    `  <currentMemory unit='KiB'>${memoryKiB}</currentMemory>`,
+    `  <vcpu placement='static'>${spec.cpuNum}</vcpu>`,
+    `  <os>`,
+    `    <type arch='${arch}' machine='${arch === "aarch64" ? "virt" : "pc"}'>hvm</type>`,
+    `  </os>`,
+    `  <features>`,
+    `    <acpi/>`,
+    ...(arch === "x86_64" ? [`    <apic/>`] : []),
+    `  </features>`,
+    ...(spec.domainType === "kvm" ? [`  <cpu mode='host-passthrough' check='none'/>`] : []),
+    `  <clock offset='utc'/>`,
+    `  <on_poweroff>destroy</on_poweroff>`,
+    `  <on_reboot>restart</on_reboot>`,
+    `  <on_crash>preserve</on_crash>`,
+    `  <devices>`,
+    ...disks.flatMap((disk, i) => diskXml(disk, i)),
+    ...(spec.nics ?? []).flatMap((nic) => nicXml(nic)),
+    `    <serial type='file'>`,
+    `      <source path='${escapeXml(spec.consoleLogPath)}'/>`,
+    `      <target port='0'/>`,
+    `    </serial>`,
+    `    <console type='file'>`,
+    `      <source path='${escapeXml(spec.consoleLogPath)}'/>`,
+    `      <target type='serial' port='0'/>`,
+    `    </console>`,
+    `    <graphics type='vnc' autoport='yes' listen='127.0.0.1'>`,
+    `      <listen type='address' address='127.0.0.1'/>`,
+    `    </graphics>`,
+    `    <memballoon model='virtio'/>`,
+    `  </devices>`,
+    `</domain>`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** virtio disk names: vda, vdb, ... vdz, vdaa (as the kernel names them). */
+export function virtioDiskName(index: number): string {
+  let name = "";
+  let n = index;
+  do {
+    name = String.fromCharCode(97 + (n % 26)) + name;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return `vd${name}`;
+}
+
+function diskXml(disk: DiskSpec, index: number): string[] {
+  if (!disk.path.startsWith("/")) throw new Error(`disk path must be absolute: ${disk.path}`);
+  return [
+    `    <disk type='file' device='disk'>`,
+    `      <driver name='qemu' type='${disk.format ?? "qcow2"}'/>`,
+    `      <source file='${escapeXml(disk.path)}'/>`,
+    `      <target dev='${virtioDiskName(index)}' bus='virtio'/>`,
+    ...(index === 0 ? [`      <boot order='1'/>`] : []),
+    `    </disk>`,
+  ];
+}
+
+function nicXml(nic: NicSpec): string[] {
+  if (!MAC_RE.test(nic.mac)) throw new Error(`invalid MAC address: ${nic.mac}`);
+  if (nic.bridgeName !== undefined && !BRIDGE_RE.test(nic.bridgeName)) {
+    throw new Error(`invalid bridge name: ${nic.bridgeName}`);
+  }
+  const head =
+    nic.bridgeName === undefined
+      ? [`    <interface type='user'>`]
+      : [`    <interface type='bridge'>`, `      <source bridge='${nic.bridgeName}'/>`];
+  return [
+    ...head,
+    `      <mac address='${nic.mac.toLowerCase()}'/>`,
+    `      <model type='virtio'/>`,
+    `    </interface>`,
+  ];
+}

@@ -1,0 +1,199 @@
+/**
+ * The contract between hostd's services and a hypervisor back end.
+ *
+ * Drivers do I/O and nothing else: no retries, no state-change bookkeeping, no graceful-stop
+ * policy (that lives in services/vm-service.ts so the virsh and sim drivers behave alike).
+ * Implementations: drivers/virsh.ts (real libvirt through the `virsh` CLI) and drivers/sim.ts
+ * (in-memory, for running hundreds of fake hosts in one process).
+ */
+import type { DomainStats, VmState } from "../parsers/virsh.ts";
+
+/** libvirt domain type: `kvm` (hardware virtualisation) or `qemu` (TCG software emulation). */
+export type DomainType = "kvm" | "qemu";
+
+/** One disk of a VM. */
+export interface DiskSpec {
+  /** Absolute host path of the image. */
+  path: string;
+  /** Image format; qcow2 unless stated. */
+  format?: "qcow2" | "raw";
+}
+
+/** One NIC of a VM. */
+export interface NicSpec {
+  /** MAC address, `52:54:00:xx:xx:xx` style. */
+  mac: string;
+  /** Host bridge to plug into; when omitted the NIC uses QEMU user-mode networking. */
+  bridgeName?: string;
+}
+
+/** Everything needed to define and start a domain. */
+export interface VmSpec {
+  /** ZStack VM uuid; used both as libvirt domain name and libvirt uuid. */
+  vmInstanceUuid: string;
+  /** Number of vCPUs. */
+  cpuNum: number;
+  /** Guest memory in bytes. */
+  memorySize: number;
+  domainType: DomainType;
+  /** Guest architecture; defaults to the host's. */
+  arch?: "x86_64" | "aarch64";
+  rootDisk: DiskSpec;
+  dataDisks?: DiskSpec[];
+  nics?: NicSpec[];
+  /** Host file the serial console is written to. */
+  consoleLogPath: string;
+}
+
+/** A domain as seen by listDomains(). */
+export interface DomainSummary {
+  /** Domain name (= vmInstanceUuid for VMs hostd created). */
+  name: string;
+  state: VmState;
+  /** vCPUs, when the driver knows them. */
+  cpuNum?: number;
+  /** Memory in bytes, when the driver knows it. */
+  memorySize?: number;
+}
+
+/** Static facts about the host (answer of /host/fact). */
+export interface HostFacts {
+  cpuModelName: string;
+  /** Physical CPU packages. */
+  cpuSockets: number;
+  /** Cores per socket. */
+  cpuCores: number;
+  /** Threads per core. */
+  cpuThreads: number;
+  /** Logical CPUs. */
+  cpuNum: number;
+  /** Total memory in bytes (MemTotal). */
+  totalMemory: number;
+  hostname: string;
+  /** /etc/os-release ID, e.g. "debian". */
+  osDistribution: string;
+  /** /etc/os-release VERSION_ID, e.g. "12". */
+  osVersion: string;
+  /** /etc/os-release PRETTY_NAME. */
+  osPrettyName: string;
+  /** `uname -r`. */
+  kernelVersion: string;
+  /** e.g. "x86_64", "aarch64". */
+  architecture: string;
+  libvirtVersion?: string;
+  qemuVersion?: string;
+  qemuImgVersion?: string;
+  /** "vmx" (Intel VT-x), "svm" (AMD-V) or undefined when the CPU exposes neither. */
+  hvmCpuFlag?: "vmx" | "svm";
+  /** Whether /dev/kvm exists. */
+  kvmDevicePresent: boolean;
+  /** True when the CPU flags say hostd itself runs inside a VM. */
+  nestedVirtualization: boolean;
+  /** Domain type VMs on this host should use. */
+  domainType: DomainType;
+  /** Why that domain type was chosen (for operators reading the host inventory). */
+  domainTypeReason: string;
+  /** Kernel command line turns the IOMMU on. */
+  iommuEnabled: boolean;
+  /** /sys/kernel/iommu_groups has groups, i.e. the IOMMU is really active. */
+  iommuReady: boolean;
+  qemuImgPresent: boolean;
+  libvirtReachable: boolean;
+}
+
+/** Host resources and what running domains use (answer of /host/capacity). */
+export interface HostCapacity {
+  /** Logical CPUs. */
+  totalCpu: number;
+  /** Total memory in bytes. */
+  totalMemory: number;
+  /** Memory the kernel considers available, in bytes (MemAvailable). */
+  availableMemory: number;
+  cpuSockets: number;
+  /** Cores per socket. */
+  cpuCores: number;
+  /** Sum of vCPUs of running/paused domains. */
+  usedCpu: number;
+  /** Sum of memory of running/paused domains, in bytes. */
+  usedMemory: number;
+  /** Number of running/paused domains. */
+  runningVmCount: number;
+}
+
+/** Host-level counters for /metrics. */
+export interface HostStats {
+  /** Seconds spent per CPU mode since boot, summed over all CPUs (/proc/stat). */
+  cpuSecondsByMode: Record<string, number>;
+  /** Bytes. */
+  memoryTotal: number;
+  /** Bytes. */
+  memoryAvailable: number;
+  /** Filesystem holding hostd's data dir. */
+  disk: { path: string; totalBytes: number; freeBytes: number };
+  /** Per-interface byte counters since boot. */
+  interfaces: Array<{ interface: string; rxBytes: number; txBytes: number }>;
+}
+
+/** Result of createVolume. */
+export interface VolumeInfo {
+  installPath: string;
+  /** Virtual size in bytes. */
+  size: number;
+  /** Bytes allocated on the host filesystem. */
+  actualSize: number;
+}
+
+/** Thrown by drivers; `code` lets services treat "already gone" as success. */
+export class DriverError extends Error {
+  constructor(
+    message: string,
+    /** DOMAIN_NOT_FOUND, DOMAIN_NOT_RUNNING, VOLUME_EXISTS, INJECTED_FAILURE, or COMMAND_FAILED. */
+    readonly code:
+      | "DOMAIN_NOT_FOUND"
+      | "DOMAIN_NOT_RUNNING"
+      | "VOLUME_EXISTS"
+      | "INJECTED_FAILURE"
+      | "COMMAND_FAILED" = "COMMAND_FAILED",
+  ) {
+    super(message);
+    this.name = "DriverError";
+  }
+}
+
+/**
+ * A hypervisor as hostd needs it. Domain arguments are domain names (= vmInstanceUuid).
+ * Methods reject with DriverError.
+ */
+export interface HypervisorDriver {
+  /** "virsh" or "sim"; shown in logs and /host/fact. */
+  readonly kind: "virsh" | "sim";
+  facts(): Promise<HostFacts>;
+  capacity(): Promise<HostCapacity>;
+  hostStats(): Promise<HostStats>;
+  /** libvirt and QEMU versions; rejects when libvirtd is unreachable. */
+  versions(): Promise<{ libvirtVersion?: string; qemuVersion?: string }>;
+  /** Defines a persistent domain from the spec and starts it. */
+  defineAndStart(spec: VmSpec): Promise<void>;
+  /** Starts an already defined, stopped domain. */
+  start(name: string): Promise<void>;
+  /** Asks the guest to power off (ACPI); returns without waiting. */
+  shutdown(name: string): Promise<void>;
+  /** Pulls the plug (virsh destroy); the definition stays. */
+  destroy(name: string): Promise<void>;
+  /** Removes the definition of a stopped domain. */
+  undefine(name: string): Promise<void>;
+  pause(name: string): Promise<void>;
+  resume(name: string): Promise<void>;
+  /** State of one domain, or undefined if no such domain exists. */
+  domainState(name: string): Promise<VmState | undefined>;
+  /** All domains on the host (running or not). */
+  listDomains(): Promise<DomainSummary[]>;
+  /** Counters of active domains, for /metrics. */
+  domstats(): Promise<DomainStats[]>;
+  /** Creates a qcow2 image of `size` bytes, optionally on top of a backing file. */
+  createVolume(req: { installPath: string; size: number; backingFile?: string }): Promise<VolumeInfo>;
+  /** Deletes an image file; a missing file is not an error. */
+  deleteVolume(installPath: string): Promise<void>;
+  /** Releases resources (timers); the driver is unusable afterwards. */
+  close(): Promise<void>;
+}

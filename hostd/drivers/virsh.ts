@@ -1,0 +1,273 @@
+/**
+ * HypervisorDriver for real libvirt, through the `virsh` and `qemu-img` command-line tools.
+ *
+ * Why the CLI and not a libvirt binding: there is no maintained libvirt binding for Node, and
+ * virsh is installed with libvirt on every host. Each call is a short-lived child process with a
+ * timeout (drivers/exec.ts); the commands used are stable across libvirt versions.
+ */
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { decideDomainType } from "../domain-type.ts";
+import { buildDomainXml } from "../domain-xml.ts";
+import { parseDomstats, parseVirshVersion, type DomainStats, type VmState } from "../parsers/virsh.ts";
+import { ExecError, run } from "./exec.ts";
+import { DEFAULT_HOST_PATHS, HostProbe, type HostPaths } from "./host-probe.ts";
+import {
+  DriverError,
+  type DomainSummary,
+  type DomainType,
+  type HostCapacity,
+  type HostFacts,
+  type HostStats,
+  type HypervisorDriver,
+  type VmSpec,
+  type VolumeInfo,
+} from "./types.ts";
+
+/** Options of the virsh driver. */
+export interface VirshDriverOptions {
+  /** libvirt connection URI; default qemu:///system. */
+  uri?: string;
+  /** hostd data dir: domain XML copies go to `<dataDir>/domains/`. */
+  dataDir: string;
+  /** `--domain-type`; "auto" (default) decides from the host, see domain-type.ts. */
+  domainType?: DomainType | "auto";
+  /** Host file locations (tests point these at fixtures). */
+  paths?: Partial<HostPaths>;
+  /** Time limit per virsh/qemu-img call, in ms; default 30 000. */
+  commandTimeoutMs?: number;
+}
+
+/** Domains in these states hold CPU and memory on the host. */
+const ACTIVE_STATES: ReadonlySet<VmState> = new Set(["Running", "Paused", "Stopping", "Suspended", "Crashed"]);
+
+/** Drives libvirt with `virsh -c <uri>`. */
+export class VirshDriver implements HypervisorDriver {
+  readonly kind = "virsh" as const;
+  private readonly uri: string;
+  private readonly probe: HostProbe;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: VirshDriverOptions) {
+    this.uri = options.uri ?? "qemu:///system";
+    this.probe = new HostProbe({ ...DEFAULT_HOST_PATHS, ...options.paths }, options.dataDir);
+    this.timeoutMs = options.commandTimeoutMs ?? 30_000;
+  }
+
+  async facts(): Promise<HostFacts> {
+    const [host, versions, qemuImg] = await Promise.all([
+      this.probe.probe(),
+      this.versions().then(
+        (v) => ({ ...v, reachable: true }),
+        () => ({ libvirtVersion: undefined, qemuVersion: undefined, reachable: false }),
+      ),
+      run("qemu-img", ["--version"], this.timeoutMs).then(
+        (r) => /version\s+(\S+)/.exec(r.stdout)?.[1] ?? "unknown",
+        () => undefined,
+      ),
+    ]);
+    const hvmCpuFlag = host.cpuFlags.includes("vmx") ? "vmx" : host.cpuFlags.includes("svm") ? "svm" : undefined;
+    const nested = host.cpuFlags.includes("hypervisor");
+    const libvirtKvmCapable =
+      host.kvmDevicePresent && versions.reachable
+        ? await this.virsh(["domcapabilities", "--virttype", "kvm"]).then(
+            () => true,
+            () => false,
+          )
+        : false;
+    const decision = decideDomainType({
+      override: this.options.domainType,
+      kvmDevicePresent: host.kvmDevicePresent,
+      hvmCpuFlag: hvmCpuFlag !== undefined,
+      nested,
+      libvirtKvmCapable,
+    });
+    return {
+      cpuModelName: host.cpuModelName,
+      cpuSockets: host.cpuSockets,
+      cpuCores: host.cpuCores,
+      cpuThreads: host.cpuThreads,
+      cpuNum: host.cpuNum,
+      totalMemory: host.totalMemory,
+      hostname: host.hostname,
+      osDistribution: host.osDistribution,
+      osVersion: host.osVersion,
+      osPrettyName: host.osPrettyName,
+      kernelVersion: host.kernelVersion,
+      architecture: host.architecture,
+      libvirtVersion: versions.libvirtVersion,
+      qemuVersion: versions.qemuVersion,
+      qemuImgVersion: qemuImg,
+      hvmCpuFlag,
+      kvmDevicePresent: host.kvmDevicePresent,
+      nestedVirtualization: nested,
+      domainType: decision.domainType,
+      domainTypeReason: decision.reason,
+      iommuEnabled: host.iommuEnabled,
+      iommuReady: host.iommuReady,
+      qemuImgPresent: qemuImg !== undefined,
+      libvirtReachable: versions.reachable,
+    };
+  }
+
+  async capacity(): Promise<HostCapacity> {
+    const [host, domains] = await Promise.all([this.probe.probe(), this.listDomains()]);
+    const active = domains.filter((d) => ACTIVE_STATES.has(d.state));
+    return {
+      totalCpu: host.cpuNum,
+      totalMemory: host.totalMemory,
+      availableMemory: host.availableMemory,
+      cpuSockets: host.cpuSockets,
+      cpuCores: host.cpuCores,
+      usedCpu: active.reduce((sum, d) => sum + (d.cpuNum ?? 0), 0),
+      usedMemory: active.reduce((sum, d) => sum + (d.memorySize ?? 0), 0),
+      runningVmCount: active.length,
+    };
+  }
+
+  hostStats(): Promise<HostStats> {
+    return this.probe.hostStats();
+  }
+
+  async versions(): Promise<{ libvirtVersion?: string; qemuVersion?: string }> {
+    return parseVirshVersion((await this.virsh(["version"])).stdout);
+  }
+
+  async defineAndStart(spec: VmSpec): Promise<void> {
+    const xml = buildDomainXml(spec);
+    // A copy of the XML in the data dir makes "what did hostd ask libvirt for" answerable later.
+    const xmlPath = join(this.options.dataDir, "domains", `${spec.vmInstanceUuid}.xml`);
+    await mkdir(dirname(xmlPath), { recursive: true });
+    await mkdir(dirname(spec.consoleLogPath), { recursive: true });
+    await writeFile(xmlPath, xml);
+    await this.virsh(["define", xmlPath]);
+    try {
+      await this.virsh(["start", spec.vmInstanceUuid]);
+    } catch (err) {
+      // A defined-but-never-started domain would linger in `virsh list --all`; the caller sees
+      // the start error and retries from scratch.
+      await this.virsh(["undefine", spec.vmInstanceUuid]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async start(name: string): Promise<void> {
+    await this.virsh(["start", name]);
+  }
+
+  async shutdown(name: string): Promise<void> {
+    await this.virsh(["shutdown", name]);
+  }
+
+  async destroy(name: string): Promise<void> {
+    await this.virsh(["destroy", name]);
+  }
+
+  async undefine(name: string): Promise<void> {
+    await this.virsh(["undefine", name]);
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.virsh(["suspend", name]);
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.virsh(["resume", name]);
+  }
+
+  async domainState(name: string): Promise<VmState | undefined> {
+    try {
+      const [stats] = parseDomstats((await this.virsh(["domstats", "--state", name])).stdout);
+      return stats?.state;
+    } catch (err) {
+      if (err instanceof DriverError && err.code === "DOMAIN_NOT_FOUND") return undefined;
+      throw err;
+    }
+  }
+
+  async listDomains(): Promise<DomainSummary[]> {
+    // One domstats call covers every domain (a `virsh list` + per-domain dominfo would be N+1).
+    const { stdout } = await this.virsh(["domstats", "--state", "--vcpu", "--balloon"]);
+    return parseDomstats(stdout).map((d) => ({
+      name: d.name,
+      state: d.state ?? "Unknown",
+      cpuNum: d.vcpus,
+      memorySize: d.balloonMaximumBytes,
+    }));
+  }
+
+  async domstats(): Promise<DomainStats[]> {
+    const { stdout } = await this.virsh([
+      "domstats",
+      "--list-active",
+      "--state",
+      "--cpu-total",
+      "--balloon",
+      "--vcpu",
+      "--block",
+      "--interface",
+    ]);
+    return parseDomstats(stdout);
+  }
+
+  async createVolume(req: { installPath: string; size: number; backingFile?: string }): Promise<VolumeInfo> {
+    if (await exists(req.installPath)) {
+      throw new DriverError(`volume ${req.installPath} already exists`, "VOLUME_EXISTS");
+    }
+    await mkdir(dirname(req.installPath), { recursive: true });
+    const args = ["create", "-f", "qcow2"];
+    if (req.backingFile) {
+      // qemu-img refuses to guess the backing format (it would be a security risk), so ask it.
+      const backing = await this.imageInfo(req.backingFile);
+      args.push("-b", req.backingFile, "-F", backing.format);
+    }
+    args.push(req.installPath, String(req.size));
+    await this.exec("qemu-img", args);
+    const info = await this.imageInfo(req.installPath);
+    return { installPath: req.installPath, size: info.virtualSize, actualSize: info.actualSize };
+  }
+
+  async deleteVolume(installPath: string): Promise<void> {
+    await rm(installPath, { force: true });
+  }
+
+  async close(): Promise<void> {
+    // Nothing persistent: every call is its own child process.
+  }
+
+  private async imageInfo(path: string): Promise<{ format: string; virtualSize: number; actualSize: number }> {
+    const { stdout } = await this.exec("qemu-img", ["info", "--output=json", path]);
+    const info = JSON.parse(stdout) as { format?: string; "virtual-size"?: number; "actual-size"?: number };
+    return { format: info.format ?? "raw", virtualSize: info["virtual-size"] ?? 0, actualSize: info["actual-size"] ?? 0 };
+  }
+
+  private virsh(args: string[]) {
+    return this.exec("virsh", ["-c", this.uri, ...args]);
+  }
+
+  private async exec(file: string, args: string[]) {
+    try {
+      return await run(file, args, this.timeoutMs);
+    } catch (err) {
+      throw toDriverError(err);
+    }
+  }
+}
+
+/** Turns a failed virsh call into a DriverError whose code services can act on. */
+function toDriverError(err: unknown): DriverError {
+  if (!(err instanceof ExecError)) return new DriverError(String(err));
+  const text = err.stderr;
+  if (/failed to get domain|Domain not found|no domain with matching/i.test(text)) {
+    return new DriverError(err.message, "DOMAIN_NOT_FOUND");
+  }
+  if (/domain is not running/i.test(text)) return new DriverError(err.message, "DOMAIN_NOT_RUNNING");
+  return new DriverError(err.message);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
+import express, { type Express } from "express";
+import { pinoHttp } from "pino-http";
+import { registerAccessKeyRoutes } from "./access-keys/routes.ts";
+import { AccessKeyService } from "./access-keys/service.ts";
+import { registerAccountRoutes } from "./accounts/routes.ts";
+import { AccountService } from "./accounts/service.ts";
+import { auditRecorder } from "./audits/recorder.ts";
+import { registerAuditRoutes } from "./audits/routes.ts";
+import { authenticate } from "./auth/middleware.ts";
+import { registerClusterRoutes } from "./clusters/routes.ts";
+import { ClusterService } from "./clusters/service.ts";
+import type { StrataConfig } from "./config.ts";
+import { openDatabase, type Database } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import { Errors } from "./errors/catalogue.ts";
+import { errorHandler } from "./errors/middleware.ts";
+import { registerEventRoutes } from "./events/routes.ts";
+import { EventBus } from "./events/service.ts";
+import { registerGlobalConfigRoutes } from "./global-configs/routes.ts";
+import { GlobalConfigService } from "./global-configs/service.ts";
+import { Api, type ApiLocals } from "./http/api.ts";
+import { buildOpenApiDocument } from "./http/openapi.ts";
+import { registerJobRoutes } from "./jobs/routes.ts";
+import { JobService } from "./jobs/service.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { loadNodeUuid } from "./node-identity.ts";
+import { registerQuotaRoutes } from "./quotas/routes.ts";
+import { QuotaService } from "./quotas/service.ts";
+import { ResourceRegistry } from "./resources/registry.ts";
+import { SecretCipher } from "./secrets/cipher.ts";
+import { registerTagRoutes } from "./tags/routes.ts";
+import { TagService } from "./tags/service.ts";
+import { registerZoneRoutes } from "./zones/routes.ts";
+import { ZoneService } from "./zones/service.ts";
+
+/** Where `prisma/migrations` is, relative to this file. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+const VERSION = "0.1.0";
+
+/** The services of a management node, for routes, jobs and tests. */
+export interface Services {
+  db: Database;
+  log: Logger;
+  configs: GlobalConfigService;
+  events: EventBus;
+  resources: ResourceRegistry;
+  tags: TagService;
+  accounts: AccountService;
+  accessKeys: AccessKeyService;
+  quotas: QuotaService;
+  jobs: JobService;
+  zones: ZoneService;
+  clusters: ClusterService;
+}
+
+/** A started management node. */
+export interface ManagementNode {
+  services: Services;
+  app: Express;
+  api: Api;
+  /** Base URL once {@link ManagementNode.listen} resolved, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Admin password generated at first start (undefined when configured or not first start). */
+  generatedAdminPassword: string | undefined;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a management node: opens the database (PostgreSQL or embedded), applies migrations,
+ * loads global configs, bootstraps the admin account, recovers interrupted jobs, and mounts
+ * the REST API under /v1. Call `listen()` to accept connections.
+ */
+export async function createManagementNode(config: StrataConfig, opts: { log?: Logger; heartbeatMs?: number } = {}): Promise<ManagementNode> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const prisma = db.prisma;
+  try {
+    await migrate(db, MIGRATIONS_DIR, log);
+    const configs = new GlobalConfigService(prisma);
+    await configs.init();
+    const events = new EventBus();
+    const resources = new ResourceRegistry(prisma);
+    const tags = new TagService(prisma, resources);
+    const accounts = new AccountService(prisma, configs, events);
+    const accessKeys = new AccessKeyService(prisma, SecretCipher.load(config.dataDir, config.secretKey));
+    const quotas = new QuotaService(prisma, configs);
+    const jobs = new JobService(prisma, configs, log, loadNodeUuid(config.dataDir));
+    const zones = new ZoneService(prisma, events, tags);
+    const clusters = new ClusterService(prisma, events, tags);
+    const services: Services = { db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters };
+
+    const generatedAdminPassword = await accounts.bootstrapAdmin(config.adminPassword);
+
+    const api = new Api();
+    registerQuotaRoutes(api, quotas); // before accounts: /accounts/quotas is not an account uuid
+    registerAccountRoutes(api, accounts);
+    registerAccessKeyRoutes(api, accessKeys);
+    registerGlobalConfigRoutes(api, prisma, configs);
+    registerZoneRoutes(api, zones);
+    registerClusterRoutes(api, clusters);
+    registerTagRoutes(api, prisma, tags);
+    registerEventRoutes(api, prisma);
+    registerAuditRoutes(api, prisma);
+    registerJobRoutes(api, jobs);
+    const openapi = buildOpenApiDocument(api, VERSION);
+
+    const app = express();
+    app.disable("x-powered-by");
+    app.set("trust proxy", "loopback");
+    app.set("query parser", "simple"); // repeated q= become arrays; no nested objects
+    app.use((req, res, next) => {
+      const requestId = req.header("x-request-id")?.slice(0, 64) || randomUUID();
+      (res.locals as ApiLocals).requestId = requestId;
+      res.setHeader("X-Request-Id", requestId);
+      next();
+    });
+    app.use(pinoHttp({ logger: log, genReqId: (_req, res) => (res as unknown as { locals: ApiLocals }).locals.requestId, quietReqLogger: true }));
+    app.use(express.json({ limit: "1mb" }));
+    app.get("/v1/openapi.json", (_req, res) => void res.json(openapi));
+    app.get("/health", (_req, res) => void res.json({ status: "ok", database: db.kind }));
+    app.use(authenticate(accounts, accessKeys));
+    app.use(auditRecorder(prisma, log));
+    app.use("/v1", api.router);
+    app.use((req) => {
+      throw Errors.noSuchApi(req.method, req.path);
+    });
+    app.use(errorHandler(log));
+
+    await jobs.start(opts.heartbeatMs);
+
+    let server: Server | undefined;
+    const node: ManagementNode = {
+      services, app, api, url: "", generatedAdminPassword,
+      listen: () => new Promise((resolve, reject) => {
+        server = app.listen(config.port, config.listen, () => {
+          const addr = server!.address();
+          const port = typeof addr === "object" && addr ? addr.port : config.port;
+          const host = config.listen === "0.0.0.0" ? "127.0.0.1" : config.listen;
+          node.url = `http://${host}:${port}`;
+          resolve(node.url);
+        });
+        server.once("error", reject);
+      }),
+      async close() {
+        if (server) await new Promise((r) => server!.close(() => r(undefined)));
+        await jobs.stop();
+        configs.stop();
+        await db.close();
+      },
+    };
+    return node;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import { EventEmitter } from "node:events";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { newUuid } from "../ids.ts";
+
+/** Event types. `ResourceStateChanged` covers both `state` and `status` changes. */
+export type EventType = "ResourceCreated" | "ResourceDeleted" | "ResourceStateChanged" | "ResourceStatusChanged";
+
+/** A resource event as stored and as delivered to subscribers (e.g. alarms). */
+export interface ResourceEvent {
+  uuid: string;
+  type: EventType;
+  resourceUuid: string;
+  resourceType: string;
+  oldState: string | null;
+  newState: string | null;
+  accountUuid: string;
+  details: Record<string, unknown> | null;
+  createDate: Date;
+}
+
+/** Input of {@link EventBus.record}. */
+export type NewEvent = Omit<ResourceEvent, "uuid" | "createDate" | "details" | "oldState" | "newState"> & {
+  oldState?: string | null;
+  newState?: string | null;
+  details?: Record<string, unknown>;
+};
+
+type Tx = Prisma.TransactionClient | PrismaClient;
+
+/**
+ * The event bus. Events are written in the same transaction as the change they describe
+ * (so a rolled-back change leaves no event), then published in-process after commit to
+ * subscribers such as alarms. `GET /v1/events` queries the stored history.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  /**
+   * Stores an event inside `tx` and returns a function that publishes it; call that after the
+   * transaction commits.
+   */
+  async record(tx: Tx, e: NewEvent): Promise<() => void> {
+    const row = await tx.event.create({
+      data: {
+        uuid: newUuid(), type: e.type, resourceUuid: e.resourceUuid, resourceType: e.resourceType,
+        oldState: e.oldState ?? null, newState: e.newState ?? null, accountUuid: e.accountUuid,
+        details: (e.details ?? undefined) as never,
+      },
+    });
+    return () => this.emitter.emit("event", row as ResourceEvent);
+  }
+
+  /** Stores and publishes an event outside any larger transaction. */
+  async emit(prisma: PrismaClient, e: NewEvent): Promise<void> {
+    (await this.record(prisma, e))();
+  }
+
+  /** Calls `fn` for every event published on this node. Returns an unsubscribe function. */
+  subscribe(fn: (e: ResourceEvent) => void): () => void {
+    const safe = (e: ResourceEvent) => {
+      try {
+        fn(e);
+      } catch {
+        // A failing subscriber must not break the change that emitted the event.
+      }
+    };
+    this.emitter.on("event", safe);
+    return () => this.emitter.off("event", safe);
+  }
+}

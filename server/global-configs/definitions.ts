@@ -1,0 +1,62 @@
+import { z, type ZodType } from "zod";
+
+/**
+ * A global configuration option (ZStack GlobalConfig): category + name identify it, `type`
+ * names the value's type as ZStack does, `validator` checks a new value before it is stored.
+ */
+export interface GlobalConfigDefinition {
+  category: string;
+  name: string;
+  type: "Integer" | "Long" | "Float" | "Boolean" | "String";
+  defaultValue: string;
+  /** What it controls, with its unit. */
+  description: string;
+  validator: ZodType;
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const long = (min: bigint) => z.coerce.bigint().min(min);
+
+function def(category: string, name: string, type: GlobalConfigDefinition["type"], defaultValue: string,
+  description: string, validator: ZodType): GlobalConfigDefinition {
+  return { category, name, type, defaultValue, description, validator };
+}
+
+const GiB = 1024n ** 3n;
+const TiB = 1024n ** 4n;
+
+/**
+ * Every global config Strata knows. Modules of later issues append theirs here so that one
+ * list documents them all (GET /v1/global-configurations).
+ */
+export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
+  // identity (ZStack IdentityGlobalConfig)
+  def("identity", "session.timeout", "Integer", "7200",
+    "Seconds a session stays valid after login (ZStack identity/session.timeout).", int(60, 31_536_000)),
+  def("identity", "session.maxConcurrent", "Integer", "500",
+    "Most unexpired sessions one account may hold; a login beyond it is refused (ZStack identity/session.maxConcurrent).",
+    int(1, 100_000)),
+  def("identity", "login.maxFailures", "Integer", "6",
+    "Consecutive failed logins after which the account or user is locked.", int(1, 1000)),
+  def("identity", "login.lockSeconds", "Integer", "600",
+    "Seconds an account or user stays locked after too many failed logins.", int(1, 86_400 * 30)),
+  // api jobs
+  def("api", "job.resultRetentionSeconds", "Integer", "86400",
+    "Seconds the result of a finished API job stays readable at /v1/api-jobs/{uuid}.", int(60, 86_400 * 365)),
+  def("api", "job.heartbeatTimeoutSeconds", "Integer", "60",
+    "Seconds without a heartbeat after which another management node takes over a node's jobs.", int(10, 3600)),
+  // audit
+  def("audit", "retentionDays", "Integer", "180", "Days audit records are kept.", int(1, 3650)),
+  // quota defaults (ZStack QuotaConstant names); per-account overrides live in /v1/accounts/quotas
+  def("quota", "vm.num", "Long", "20", "Default quota: VM instances per account.", long(0n)),
+  def("quota", "vm.cpuNum", "Long", "80", "Default quota: vCPUs of an account's VM instances.", long(0n)),
+  def("quota", "vm.memorySize", "Long", String(80n * GiB),
+    "Default quota: memory of an account's VM instances, bytes.", long(0n)),
+  def("quota", "volume.data.num", "Long", "40", "Default quota: data volumes per account.", long(0n)),
+  def("quota", "volume.capacity", "Long", String(10n * TiB),
+    "Default quota: total size of an account's volumes, bytes.", long(0n)),
+  def("quota", "image.num", "Long", "20", "Default quota: images per account.", long(0n)),
+  def("quota", "image.size", "Long", String(10n * TiB), "Default quota: total size of an account's images, bytes.",
+    long(0n)),
+  def("quota", "eip.num", "Long", "20", "Default quota: EIPs per account.", long(0n)),
+];

@@ -1,0 +1,89 @@
+import { stringify } from "csv-stringify/sync";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Caller } from "../auth/context.ts";
+import type { ApiReply } from "../http/api.ts";
+import { comparison, parseQuery, type TagCondition } from "./parse.ts";
+import type { QuerySpec } from "./spec.ts";
+
+/** The part of a Prisma model delegate a query needs. */
+export interface QueryDelegate<Row> {
+  findMany(args: { where: unknown; orderBy: unknown; take: number; skip: number; include?: unknown }): Promise<Row[]>;
+  count(args: { where: unknown }): Promise<number>;
+}
+
+/** What to query and how to present it. */
+export interface QueryOptions<Row, Inv> {
+  prisma: PrismaClient;
+  spec: QuerySpec;
+  delegate: QueryDelegate<Row>;
+  caller: Caller;
+  raw: Record<string, unknown>;
+  /** Restricts the rows the caller may see (ownership); ANDed with the conditions. */
+  scope: Record<string, unknown>;
+  include?: unknown;
+  toInventory: (row: Row) => Inv;
+  /** File name stem for `format=csv`. */
+  csvName: string;
+}
+
+/**
+ * Runs a ZStack-style query (see parse.ts) and builds the reply:
+ * `{ inventories, total? }`, `{ total }` for count=true, or CSV for `format=csv`.
+ */
+export async function queryReply<Row, Inv extends object>(o: QueryOptions<Row, Inv>): Promise<ApiReply> {
+  const q = parseQuery(o.spec, o.raw);
+  const format = o.raw.format;
+  if (format !== undefined && format !== "json" && format !== "csv") {
+    const { Errors } = await import("../errors/catalogue.ts");
+    throw Errors.invalidArgument("'format' must be json or csv", JSON.stringify(format));
+  }
+  const and: unknown[] = [o.scope, q.where];
+  for (const t of q.tagConditions) and.push(await tagFilter(o.prisma, o.spec.resourceType, t));
+  const where = { AND: and };
+  if (q.countOnly) return { body: { total: await o.delegate.count({ where }) } };
+  const rows = await o.delegate.findMany({ where, orderBy: q.orderBy, take: q.take, skip: q.skip, include: o.include });
+  let inventories: Record<string, unknown>[] = rows.map((r) => o.toInventory(r) as Record<string, unknown>);
+  if (q.fields) {
+    const keep = q.fields;
+    inventories = inventories.map((inv) => Object.fromEntries(keep.map((f) => [f, inv[f]])));
+  }
+  if (format === "csv") {
+    return { text: { contentType: "text/csv; charset=utf-8", content: toCsv(inventories), filename: `${o.csvName}.csv` } };
+  }
+  const total = q.replyWithCount ? await o.delegate.count({ where }) : undefined;
+  return { body: { inventories, ...(total !== undefined ? { total } : {}) } };
+}
+
+/** Turns inventories into CSV: one column per top-level field, nested values as JSON. */
+export function toCsv(rows: Record<string, unknown>[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return stringify(rows.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns });
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "object") return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  return String(v);
+}
+
+async function tagFilter(prisma: PrismaClient, resourceType: string, t: TagCondition): Promise<Record<string, unknown>> {
+  const table = t.table === "userTag" ? prisma.userTag : prisma.systemTag;
+  const findUuids = async (tag: unknown) => {
+    const rows = await (table as typeof prisma.userTag).findMany({
+      where: { resourceType, ...(tag === undefined ? {} : { tag: tag as string }) },
+      select: { resourceUuid: true },
+      distinct: ["resourceUuid"],
+    });
+    return rows.map((r) => r.resourceUuid);
+  };
+  switch (t.op) {
+    case "is null": return { uuid: { notIn: await findUuids(undefined) } };
+    case "not null": return { uuid: { in: await findUuids(undefined) } };
+    // "no tag equal to / like X": the complement of the resources that have one.
+    case "!=": return { uuid: { notIn: await findUuids(t.value) } };
+    case "!~=": return { uuid: { notIn: await findUuids((comparison("string", "~=", t.value, "tag") as object)) } };
+    case "!?=": return { uuid: { notIn: await findUuids({ in: t.value.split(",") }) } };
+    default: return { uuid: { in: await findUuids(comparison("string", t.op, t.value, "tag")) } };
+  }
+}
