@@ -24,7 +24,7 @@ import { GlobalConfigService } from "./global-configs/service.ts";
 import { Api, type ApiLocals } from "./http/api.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
-import { JobService } from "./jobs/service.ts";
+import { JobService, type JobType } from "./jobs/service.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadNodeUuid } from "./node-identity.ts";
 import { registerQuotaRoutes } from "./quotas/routes.ts";
@@ -74,7 +74,13 @@ export interface ManagementNode {
  * loads global configs, bootstraps the admin account, recovers interrupted jobs, and mounts
  * the REST API under /v1. Call `listen()` to accept connections.
  */
-export async function createManagementNode(config: StrataConfig, opts: { log?: Logger; heartbeatMs?: number } = {}): Promise<ManagementNode> {
+export async function createManagementNode(config: StrataConfig, opts: {
+  log?: Logger;
+  /** Job heartbeat and sweep interval, ms (default 10 s). */
+  heartbeatMs?: number;
+  /** Job types registered before interrupted jobs are recovered (product modules, tests). */
+  jobTypes?: JobType<never>[];
+} = {}): Promise<ManagementNode> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const prisma = db.prisma;
@@ -130,6 +136,7 @@ export async function createManagementNode(config: StrataConfig, opts: { log?: L
     });
     app.use(errorHandler(log));
 
+    for (const type of opts.jobTypes ?? []) jobs.register(type);
     await jobs.start(opts.heartbeatMs);
 
     let server: Server | undefined;

@@ -6,9 +6,12 @@ import { newUuid } from "../ids.ts";
 
 const SECRET_KEYS = /pass(word)?|secret|token|privatekey|credential/i;
 
-/** Copies a request body with every secret-looking field replaced by "*****". */
+/** Copies a request body with every secret-looking field (and anything nested deeper than 8 levels) replaced by "*****". */
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Past the walk depth the value is dropped, not copied: returning it as-is leaked any
+  // secret nested deeper than 8 levels into the audit log.
+  if (depth > 8) return "*****";
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "*****" : redact(v, depth + 1)]));
 }

@@ -34,8 +34,11 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 }
 
 function openPostgres(connectionString: string): Database {
-  const pool = new pg.Pool({ connectionString, max: 4 });
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  // One pool for Prisma and raw sessions. An idle connection killed by the server (restart,
+  // administrator) emits 'error' on the pool; without a listener that would crash the node.
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  pool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgresql",
     prisma,
@@ -57,7 +60,7 @@ function openPostgres(connectionString: string): Database {
     },
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await pool.end().catch(() => undefined);
     },
   };
 }
@@ -65,23 +68,33 @@ function openPostgres(connectionString: string): Database {
 async function openEmbedded(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const pglite = await PGlite.create(dir);
+  let sessionQueue: Promise<void> = Promise.resolve();
   // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
   // protocol is the same (checked by the store tests run against the embedded database).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as never });
   return {
     kind: "embedded",
     prisma,
-    // PGlite is a single in-process session already; serialise raw sessions on it.
+    // PGlite is one in-process session: session-level advisory locks are re-entrant within it,
+    // so raw sessions are serialised here to give callers the isolation a real session has.
     async withSession(fn) {
-      return fn({
-        async query(text, params) {
-          const r = await pglite.query(text, params as unknown[] | undefined);
-          return r.rows as never[];
-        },
-        async exec(script) {
-          await pglite.exec(script);
-        },
-      });
+      const previous = sessionQueue;
+      let release!: () => void;
+      sessionQueue = new Promise((r) => (release = r));
+      await previous;
+      try {
+        return await fn({
+          async query(text, params) {
+            const r = await pglite.query(text, params as unknown[] | undefined);
+            return r.rows as never[];
+          },
+          async exec(script) {
+            await pglite.exec(script);
+          },
+        });
+      } finally {
+        release();
+      }
     },
     async close() {
       await prisma.$disconnect();

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { Prisma } from "../../generated/prisma/client.ts";
 import type { ApiLocals } from "../http/api.ts";
 import { ApiError, Errors } from "./catalogue.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 
 /**
  * Maps anything thrown by a route to the ZStack error body. ApiErrors keep their status;
@@ -23,8 +24,11 @@ export function errorHandler(log: Logger) {
 /** Converts a thrown value into the ApiError a caller sees. */
 export function toApiError(err: unknown, requestId?: string): ApiError {
   if (err instanceof ApiError) return err;
+  if (isUniqueViolation(err)) {
+    const target = err instanceof Prisma.PrismaClientKnownRequestError ? JSON.stringify(err.meta?.target ?? "") : undefined;
+    return Errors.duplicate("A resource with the same unique fields", target);
+  }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === "P2002") return Errors.duplicate("A resource with the same unique fields", JSON.stringify(err.meta?.target ?? ""));
     if (err.code === "P2025") return new ApiError("SYS.1003", 404, "The resource no longer exists", String(err.meta?.cause ?? ""));
   }
   const status = (err as { status?: number; type?: string }).status;

@@ -7,6 +7,7 @@ import { toApiError } from "../errors/middleware.ts";
 import type { GlobalConfigService } from "../global-configs/service.ts";
 import type { ApiReply } from "../http/api.ts";
 import { newUuid } from "../ids.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 
 /** What a job's `perform` gets besides its input. */
 export interface JobContext {
@@ -163,7 +164,7 @@ export class JobService {
         managementNodeUuid: this.nodeUuid,
       },
     }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === "P2002") throw Errors.duplicateJobUuid(uuid);
+      if (isUniqueViolation(err)) throw Errors.duplicateJobUuid(uuid);
       throw err;
     });
     this.launch(job.uuid, type, job, caller, 0);

@@ -91,6 +91,12 @@ function condition(spec: QuerySpec, path: string[], op: Op, value: string, full:
   }
   const type = spec.fields[head];
   if (!type) throw unknownField(spec, full);
+  // Prisma rejects `{ field: null }` on a required column (a 500 before this check): answer
+  // from the schema instead. `OR: []` matches no row, `AND: []` every row.
+  if (spec.notNull?.includes(head)) {
+    if (op === "is null") return { OR: [] };
+    if (op === "not null") return { AND: [] };
+  }
   return { [head]: comparison(type, op, value, full) };
 }
 

@@ -14,4 +14,10 @@ export interface QuerySpec {
   relations?: Record<string, { spec: () => QuerySpec; many: boolean }>;
   /** Extra names accepted by `fields=` that are computed, not columns (e.g. `vmNics`). */
   computedFields?: string[];
+  /**
+   * Fields whose column can never be NULL. Prisma refuses a null filter on such a column, so
+   * `q=<field> is null` on them matches nothing and `q=<field> not null` matches everything
+   * instead of failing. Fields not listed are treated as nullable.
+   */
+  notNull?: string[];
 }
