@@ -30,14 +30,32 @@ getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm libvi
 # libvirt-qemu user could not read, and there is no security driver to fix that up.
 QEMU_CONF=/etc/libvirt/qemu.conf
 MARKER="# strata: run qemu as root (set by .ci/setup-libvirt.sh)"
+conf_changed=0
 if ! grep -qsF "$MARKER" "$QEMU_CONF"; then
   printf '\n%s\nuser = "root"\ngroup = "root"\ndynamic_ownership = 0\n' "$MARKER" >>"$QEMU_CONF"
+  conf_changed=1
 fi
+
+# pgrep (procps) is not in minimal Debian images, so look at /proc directly.
+running() {
+  local comm
+  for comm in /proc/[0-9]*/comm; do
+    [[ "$(cat "$comm" 2>/dev/null)" == "$1" ]] && return 0
+  done
+  return 1
+}
 
 mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
 
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
+running virtlogd || virtlogd -d
+# libvirtd reads qemu.conf only at start: if it was already running with the old settings,
+# restart it (only in that case) so QEMU runs as root.
+if ((conf_changed)) && running libvirtd && [[ -s /var/run/libvirtd.pid ]]; then
+  echo "setup-libvirt: restarting libvirtd to apply $QEMU_CONF"
+  kill "$(cat /var/run/libvirtd.pid)"
+  for _ in $(seq 1 50); do running libvirtd || break; sleep 0.1; done
+fi
+running libvirtd || libvirtd -d
 
 # libvirtd daemonises before its socket is ready; wait until a client can connect.
 for _ in $(seq 1 50); do

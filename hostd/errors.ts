@@ -7,7 +7,8 @@
  *   status and `{ success: false, error, code }`;
  * - a command that ran and failed (virsh error, host uuid mismatch, injected failure) gets
  *   HTTP 200 and `{ success: false, error, code }`, exactly like ZStack's agent;
- * - anything unexpected is a 500 with a generic message; the stack trace goes to the log only.
+ * - anything unexpected is a 500 with the error's message (e.g. a filesystem error) but never
+ *   its stack trace, which goes to the log only.
  */
 import type { ErrorRequestHandler } from "express";
 import type { Logger } from "pino";
@@ -63,7 +64,8 @@ export function toFailure(err: unknown): { status: number; body: FailureReply } 
   if (typeof status === "number" && status >= 400 && status < 500) {
     return { status, body: { success: false, error: (err as Error).message, code: "BAD_REQUEST" } };
   }
-  return { status: 500, body: { success: false, error: "internal error in hostd (see its log)", code: "INTERNAL" } };
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 500, body: { success: false, error: `internal error in hostd: ${message}`, code: "INTERNAL" } };
 }
 
 /** Express error middleware producing the replies described above. */

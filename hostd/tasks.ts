@@ -15,7 +15,7 @@
  */
 import type { Logger } from "pino";
 import type { CallbackClient } from "./callback-client.ts";
-import { toFailure } from "./errors.ts";
+import { HostdError, toFailure } from "./errors.ts";
 
 /** Body hostd POSTs to the callbackUrl when a task ends. */
 export interface TaskCallback {
@@ -66,7 +66,9 @@ export class TaskRunner {
    * Runs `work` for `command`: in the background when `fields` has a taskUuid and callbackUrl,
    * otherwise now.
    * @returns the accepted reply, or `{ success: true, ...result }` for a synchronous run.
-   * @throws whatever `work` throws, for synchronous runs only.
+   * @throws HostdError BAD_REQUEST when only one of taskUuid/callbackUrl is given (the caller
+   *   would otherwise wait for a callback that never comes); whatever `work` throws, for
+   *   synchronous runs.
    */
   async run(
     command: string,
@@ -74,6 +76,9 @@ export class TaskRunner {
     work: () => Promise<Record<string, unknown>>,
   ): Promise<AcceptedReply | ({ success: true } & Record<string, unknown>)> {
     const { taskUuid, callbackUrl } = fields;
+    if (Boolean(taskUuid) !== Boolean(callbackUrl)) {
+      throw new HostdError("BAD_REQUEST", "taskUuid and callbackUrl must be given together");
+    }
     if (!taskUuid || !callbackUrl) return { ...(await work()), success: true };
 
     this.purge();

@@ -83,8 +83,8 @@ export interface HostFacts {
   libvirtVersion?: string;
   qemuVersion?: string;
   qemuImgVersion?: string;
-  /** "vmx" (Intel VT-x), "svm" (AMD-V) or undefined when the CPU exposes neither. */
-  hvmCpuFlag?: "vmx" | "svm";
+  /** "vmx" (Intel VT-x), "svm" (AMD-V) or "" when the CPU exposes neither (as ZStack reports it). */
+  hvmCpuFlag: "vmx" | "svm" | "";
   /** Whether /dev/kvm exists. */
   kvmDevicePresent: boolean;
   /** True when the CPU flags say hostd itself runs inside a VM. */

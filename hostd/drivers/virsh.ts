@@ -66,7 +66,7 @@ export class VirshDriver implements HypervisorDriver {
         () => undefined,
       ),
     ]);
-    const hvmCpuFlag = host.cpuFlags.includes("vmx") ? "vmx" : host.cpuFlags.includes("svm") ? "svm" : undefined;
+    const hvmCpuFlag = host.cpuFlags.includes("vmx") ? "vmx" : host.cpuFlags.includes("svm") ? "svm" : "";
     const nested = host.cpuFlags.includes("hypervisor");
     const libvirtKvmCapable =
       host.kvmDevicePresent && versions.reachable
@@ -78,7 +78,7 @@ export class VirshDriver implements HypervisorDriver {
     const decision = decideDomainType({
       override: this.options.domainType,
       kvmDevicePresent: host.kvmDevicePresent,
-      hvmCpuFlag: hvmCpuFlag !== undefined,
+      hvmCpuFlag: hvmCpuFlag !== "",
       nested,
       libvirtKvmCapable,
     });

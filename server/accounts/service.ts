@@ -148,7 +148,11 @@ export class AccountService {
 
   /** An account the caller may see: admin sees all, others only their own. @throws SYS.1003. */
   async getAccount(caller: Caller, uuid: string): Promise<Account> {
-    const a = await this.prisma.account.findFirst({ where: { uuid, ...(caller.isAdmin ? {} : { uuid: caller.accountUuid }) } });
+    // A non-admin may only see its own account. (Spreading `{ uuid: caller.accountUuid }` over
+    // the requested uuid used to replace it, so any uuid found the caller's own account and
+    // updateAccount then wrote the *requested* one: a Normal account could reset admin's password.)
+    if (!caller.isAdmin && uuid !== caller.accountUuid) throw Errors.resourceNotFound("Account", uuid);
+    const a = await this.prisma.account.findUnique({ where: { uuid } });
     if (!a) throw Errors.resourceNotFound("Account", uuid);
     return a;
   }
@@ -210,7 +214,9 @@ export class AccountService {
 
   /** A user the caller may see: admin all; an account its users; a user itself. @throws SYS.1003. */
   async getUser(caller: Caller, uuid: string): Promise<User> {
-    const u = await this.prisma.user.findFirst({ where: { uuid, ...this.userScope(caller) } });
+    // AND, not a spread: a user's scope is `{ uuid: <its own> }`, which used to overwrite the
+    // requested uuid, so a user could read and updateUser (password included) any other user.
+    const u = await this.prisma.user.findFirst({ where: { AND: [{ uuid }, this.userScope(caller)] } });
     if (!u) throw Errors.resourceNotFound("User", uuid);
     return u;
   }

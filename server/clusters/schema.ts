@@ -41,5 +41,6 @@ export const clusterQuerySpec: QuerySpec = {
     createDate: "date", lastOpDate: "date",
   },
   relations: { zone: { spec: () => zoneQuerySpec, many: false } },
+  notNull: ["uuid", "name", "state", "hypervisorType", "type", "architecture", "zoneUuid", "accountUuid", "createDate", "lastOpDate"],
 };
 linkClusterSpec(() => clusterQuerySpec);

@@ -3,6 +3,7 @@ import express from "express";
 import { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z, type ZodType } from "zod";
 import { Errors } from "../errors/catalogue.ts";
+import { UuidParams } from "./common-schemas.ts";
 import { parseWith } from "./validate.ts";
 import type { AuthContext, Caller } from "../auth/context.ts";
 
@@ -154,6 +155,13 @@ export class Api {
       this.actionGroups.set(collection, group);
       const specs = group.specs;
       this.router.put(`/${collection}/:uuid/actions`, async (req: Request, res: Response) => {
+        // Authenticate and check the path before looking at the body, as every other route
+        // does: an anonymous caller gets ID.1001 (not a list of actions), and a malformed
+        // uuid gets SYS.1007 (400) rather than a SYS.1003 (404) from the service.
+        if (req.auth.kind === "anonymous" && ![...specs.values()].some((s) => s.access === "public")) {
+          throw Errors.invalidSession(req.auth.reason);
+        }
+        const { uuid } = parseWith(UuidParams, req.params, "path");
         const body = (req.body ?? {}) as Record<string, unknown>;
         const keys = typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : [];
         const known = [...specs.keys()];
@@ -166,11 +174,11 @@ export class Api {
         if (!action) throw Errors.unknownAction(collection, key, known);
         const locals = res.locals as ApiLocals;
         locals.apiName = action.apiName;
-        locals.resourceUuid = String(req.params.uuid);
+        locals.resourceUuid = uuid;
         const auth = authorise(req, action.access);
         const input = parseWith(action.body, body[key] ?? {}, `body.${key}`);
         locals.requestSummary = { [key]: input };
-        const reply = await action.handler(toApiRequest(req, auth, input, { uuid: req.params.uuid! }, req.query) as never);
+        const reply = await action.handler(toApiRequest(req, auth, input, { uuid }, req.query) as never);
         send(res, reply, action.successStatus ?? 200);
       });
     }

@@ -92,10 +92,12 @@ function condition(spec: QuerySpec, path: string[], op: Op, value: string, full:
   const type = spec.fields[head];
   if (!type) throw unknownField(spec, full);
   // Prisma rejects `{ field: null }` on a required column (a 500 before this check): answer
-  // from the schema instead. `OR: []` matches no row, `AND: []` every row.
+  // from the schema instead. An empty `in` matches no row (Prisma's client engine drops a
+  // nested `OR: []` and would match every row; BoolFilter has no `in`, hence the
+  // contradiction), and `{}` matches every row.
   if (spec.notNull?.includes(head)) {
-    if (op === "is null") return { OR: [] };
-    if (op === "not null") return { AND: [] };
+    if (op === "is null") return type === "boolean" ? { AND: [{ [head]: true }, { [head]: false }] } : { [head]: { in: [] } };
+    if (op === "not null") return {};
   }
   return { [head]: comparison(type, op, value, full) };
 }

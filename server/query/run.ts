@@ -48,15 +48,21 @@ export async function queryReply<Row, Inv extends object>(o: QueryOptions<Row, I
     inventories = inventories.map((inv) => Object.fromEntries(keep.map((f) => [f, inv[f]])));
   }
   if (format === "csv") {
-    return { text: { contentType: "text/csv; charset=utf-8", content: toCsv(inventories), filename: `${o.csvName}.csv` } };
+    // With no rows the header comes from the requested fields or the spec, so an empty
+    // export is still a CSV with its header row rather than an empty body.
+    const columns = q.fields ?? Object.keys(o.spec.fields);
+    return { text: { contentType: "text/csv; charset=utf-8", content: toCsv(inventories, columns), filename: `${o.csvName}.csv` } };
   }
   const total = q.replyWithCount ? await o.delegate.count({ where }) : undefined;
   return { body: { inventories, ...(total !== undefined ? { total } : {}) } };
 }
 
-/** Turns inventories into CSV: one column per top-level field, nested values as JSON. */
-export function toCsv(rows: Record<string, unknown>[]): string {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+/**
+ * Turns inventories into CSV: one column per top-level field, nested values as JSON.
+ * `emptyColumns` names the header used when there are no rows.
+ */
+export function toCsv(rows: Record<string, unknown>[], emptyColumns: string[] = []): string {
+  const columns = rows.length ? [...new Set(rows.flatMap((r) => Object.keys(r)))] : emptyColumns;
   return stringify(rows.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns });
 }
 

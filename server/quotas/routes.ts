@@ -9,6 +9,9 @@ const QuotaInventory = z.object({
   unit: z.string().describe("count, vCPU or bytes"), overridden: z.boolean(),
 });
 
+/** Largest value a quota column (PostgreSQL bigint) holds. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 /** ZStack's `/v1/accounts/quotas` API. */
 export function registerQuotaRoutes(api: Api, quotas: QuotaService): void {
   api.route({
@@ -26,7 +29,9 @@ export function registerQuotaRoutes(api: Api, quotas: QuotaService): void {
     body: z.object({
       updateQuota: z.object({
         identityUuid: Uuid, name: QuotaName,
-        value: z.union([z.number().int().min(0), z.string().regex(/^\d+$/, "a non-negative integer")]).transform((v) => BigInt(v)),
+        // Capped at PostgreSQL bigint's maximum: a larger value used to reach the database and fail with a 500.
+        value: z.union([z.number().int().min(0), z.string().regex(/^\d+$/, "a non-negative integer")]).transform((v) => BigInt(v))
+          .refine((v) => v <= MAX_BIGINT, `at most ${MAX_BIGINT}`),
       }).strict(),
     }).strict(),
     response: InventoryReply(QuotaInventory),

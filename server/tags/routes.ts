@@ -16,6 +16,7 @@ const TagInventory = z.object({
 const tagSpec = (resourceType: string): QuerySpec => ({
   resourceType,
   fields: { uuid: "string", resourceUuid: "string", resourceType: "string", tag: "string", accountUuid: "string", createDate: "date", lastOpDate: "date" },
+  notNull: ["uuid", "resourceUuid", "resourceType", "tag", "accountUuid", "createDate", "lastOpDate"],
 });
 
 const inventory = (t: { createDate: Date; lastOpDate: Date } & Record<string, unknown>) =>

@@ -31,6 +31,7 @@ export const zoneQuerySpec: QuerySpec = {
     isDefault: "boolean", accountUuid: "string", createDate: "date", lastOpDate: "date",
   },
   relations: { clusters: { spec: () => clusterSpecRef(), many: true } },
+  notNull: ["uuid", "name", "state", "type", "isDefault", "accountUuid", "createDate", "lastOpDate"],
 };
 
 // Late import to avoid a module cycle between zones and clusters.

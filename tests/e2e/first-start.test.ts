@@ -8,7 +8,7 @@ import { Client, eventually } from "../support/node.ts";
 
 /** Starts `npm start` (the README's command) on the embedded store and waits for its URL. */
 function startGateway(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const env = { ...process.env, STRATA_DATA_DIR: dataDir, STRATA_PORT: String(port), STRATA_LISTEN: "127.0.0.1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, STRATA_DATA_DIR: dataDir, STRATA_PORT: String(port), STRATA_LISTEN: "127.0.0.1" };
   delete env.DATABASE_URL;
   delete env.STRATA_ADMIN_PASSWORD;
   const child = spawn("npm", ["start", "--silent"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });

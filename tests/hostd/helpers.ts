@@ -2,6 +2,7 @@
  * Shared helpers for hostd tests: temp dirs, a local HTTP callback receiver, JSON POSTs and
  * in-process sim agents. Every network target is 127.0.0.1.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -120,5 +121,5 @@ export async function startSimHostd(dataDir: string, overrides: Partial<HostdOpt
 
 /** A random 32-hex-digit uuid as ZStack writes them. */
 export function zsUuid(): string {
-  return crypto.randomUUID().replace(/-/g, "");
+  return randomUUID().replace(/-/g, "");
 }
