@@ -9,6 +9,7 @@ import { registerAccountRoutes } from "./accounts/routes.ts";
 import { AccountService } from "./accounts/service.ts";
 import { auditRecorder } from "./audits/recorder.ts";
 import { registerAuditRoutes } from "./audits/routes.ts";
+import { scheduleAuditPruning } from "./audits/retention.ts";
 import { authenticate } from "./auth/middleware.ts";
 import { registerClusterRoutes } from "./clusters/routes.ts";
 import { ClusterService } from "./clusters/service.ts";
@@ -138,6 +139,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
 
     for (const type of opts.jobTypes ?? []) jobs.register(type);
     await jobs.start(opts.heartbeatMs);
+    const stopAuditPruning = scheduleAuditPruning(prisma, configs, log);
 
     let server: Server | undefined;
     const node: ManagementNode = {
@@ -155,6 +157,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
       async close() {
         if (server) await new Promise((r) => server!.close(() => r(undefined)));
         await jobs.stop();
+        stopAuditPruning();
         configs.stop();
         await db.close();
       },
