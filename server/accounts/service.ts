@@ -83,14 +83,25 @@ export class AccountService {
     }
     if (!who) throw Errors.authenticationFailed();
     const max = this.configs.getNumber("identity", "login.maxFailures");
-    const failures = who.failedLoginCount + 1;
+    // Counted in the database: computing `failedLoginCount + 1` from the row read above lost
+    // updates, so guesses sent in parallel all wrote 1 and never locked the account.
+    // Nor does a plain failure touch lockedUntil, so it cannot undo a lock set meanwhile.
+    const failures = await this.countFailure(kind, who.uuid);
     if (failures >= max) {
       const until = new Date(now.getTime() + this.configs.getNumber("identity", "login.lockSeconds") * 1000);
       await this.setFailures(kind, who.uuid, 0, until);
       throw Errors.accountLocked(until);
     }
-    await this.setFailures(kind, who.uuid, failures, null);
     throw Errors.authenticationFailed(`${max - failures} attempts left before the ${kind} is locked`);
+  }
+
+  /** Adds one failed login atomically and returns the new count. */
+  private async countFailure(kind: "account" | "user", uuid: string): Promise<number> {
+    const data = { failedLoginCount: { increment: 1 } };
+    const row = kind === "account"
+      ? await this.prisma.account.update({ where: { uuid }, data, select: { failedLoginCount: true } })
+      : await this.prisma.user.update({ where: { uuid }, data, select: { failedLoginCount: true } });
+    return row.failedLoginCount;
   }
 
   private async setFailures(kind: "account" | "user", uuid: string, failedLoginCount: number, lockedUntil: Date | null) {
