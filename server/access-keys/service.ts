@@ -19,6 +19,7 @@ export function accessKeyInventory(k: AccessKey) {
 
 export const accessKeyQuerySpec: QuerySpec = {
   resourceType: "AccessKey",
+  notNull: ["uuid", "accountUuid", "accessKeyId", "state", "createDate", "lastOpDate"],
   fields: {
     uuid: "string", accountUuid: "string", userUuid: "string", accessKeyId: "string", state: "string",
     description: "string", createDate: "date", lastOpDate: "date",

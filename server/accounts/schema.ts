@@ -56,6 +56,7 @@ export const AccountInventory = z.object({
 
 export const accountQuerySpec: QuerySpec = {
   resourceType: "Account",
+  notNull: ["uuid", "name", "type", "createDate", "lastOpDate"],
   fields: { uuid: "string", name: "string", description: "string", type: "string", createDate: "date", lastOpDate: "date" },
 };
 
@@ -77,5 +78,6 @@ export const UserInventory = z.object({
 
 export const userQuerySpec: QuerySpec = {
   resourceType: "User",
+  notNull: ["uuid", "accountUuid", "name", "createDate", "lastOpDate"],
   fields: { uuid: "string", accountUuid: "string", name: "string", description: "string", createDate: "date", lastOpDate: "date" },
 };

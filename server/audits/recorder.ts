@@ -6,12 +6,6 @@ import { newUuid } from "../ids.ts";
 
 const SECRET_KEYS = /pass(word)?|secret|token|privatekey|credential/i;
 
-/**
- * APIs whose created "resource" is a session: its uuid is a bearer credential, so it must not
- * be stored as resourceUuid, where any reader of the audit log (or its CSV) could reuse it.
- */
-const SESSION_CREATING_APIS = new Set(["LogInByAccount", "LogInByUser"]);
-
 /** Copies a request body with every secret-looking field (and anything nested deeper than 8 levels) replaced by "*****". */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== "object") return value;
@@ -35,7 +29,7 @@ export function auditRecorder(prisma: PrismaClient, log: Logger) {
       const locals = res.locals as ApiLocals;
       const auth = req.auth;
       const finish = new Date();
-      let resourceUuid = SESSION_CREATING_APIS.has(locals.apiName ?? "") ? undefined : locals.resourceUuid;
+      let resourceUuid = locals.resourceUuid;
       if (!resourceUuid && typeof locals.requestSummary === "object" && locals.requestSummary) {
         resourceUuid = (locals.requestSummary as { params?: { resourceUuid?: string } }).params?.resourceUuid;
       }

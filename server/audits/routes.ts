@@ -8,6 +8,7 @@ import type { QuerySpec } from "../query/spec.ts";
 
 export const auditQuerySpec: QuerySpec = {
   resourceType: "Audit",
+  notNull: ["uuid", "apiName", "requestMethod", "requestPath", "result", "httpStatus", "startDate", "finishDate", "duration", "createDate"],
   fields: {
     uuid: "string", apiName: "string", requestMethod: "string", requestPath: "string", accountUuid: "string",
     userUuid: "string", sourceIp: "string", requestId: "string", resourceUuid: "string", result: "string",

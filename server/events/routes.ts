@@ -8,10 +8,12 @@ import type { QuerySpec } from "../query/spec.ts";
 
 export const eventQuerySpec: QuerySpec = {
   resourceType: "Event",
+  notNull: ["uuid", "type", "resourceUuid", "resourceType", "accountUuid", "createDate"],
   fields: {
     uuid: "string", type: "string", resourceUuid: "string", resourceType: "string", oldState: "string",
     newState: "string", accountUuid: "string", createDate: "date",
   },
+  computedFields: ["details"],
 };
 
 const EventInventory = z.object({

@@ -13,6 +13,7 @@ const GlobalConfigInventory = z.object({
 
 const spec: QuerySpec = {
   resourceType: "GlobalConfig",
+  notNull: ["category", "name", "value", "defaultValue", "type", "createDate", "lastOpDate"],
   fields: { category: "string", name: "string", value: "string", defaultValue: "string", type: "string", description: "string", createDate: "date", lastOpDate: "date" },
 };
 

@@ -138,7 +138,9 @@ export class Api {
       const body = spec.body ? parseWith(spec.body, req.body ?? {}, "body") : req.body;
       locals.requestSummary = spec.body ? body : undefined;
       const reply = await spec.handler(toApiRequest(req, auth, body, params, query) as never);
-      locals.resourceUuid ??= createdUuid(reply);
+      // Only a create (POST) makes the inventory's uuid "the resource" of the call; a login
+      // (PUT) returns a session whose uuid is a credential and must not reach the audit log.
+      if (spec.method === "post") locals.resourceUuid ??= createdUuid(reply);
       send(res, reply, spec.successStatus ?? 200);
     });
     this.document(spec.method, spec.path, spec);
