@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Caller } from "../auth/context.ts";
+import { Errors } from "../errors/catalogue.ts";
 import type { ApiReply } from "../http/api.ts";
 import { comparison, parseQuery, type TagCondition } from "./parse.ts";
 import type { QuerySpec } from "./spec.ts";
@@ -34,7 +35,6 @@ export async function queryReply<Row, Inv extends object>(o: QueryOptions<Row, I
   const q = parseQuery(o.spec, o.raw);
   const format = o.raw.format;
   if (format !== undefined && format !== "json" && format !== "csv") {
-    const { Errors } = await import("../errors/catalogue.ts");
     throw Errors.invalidArgument("'format' must be json or csv", JSON.stringify(format));
   }
   const and: unknown[] = [o.scope, q.where];
