@@ -146,6 +146,19 @@ describe("audits", () => {
     assert.ok(!csv.text.includes("CreateZone"));
   });
 
+  it("answers 'is null' and 'not null' on columns that are never null instead of failing", async () => {
+    const none = await t.admin.get(`/v1/audits?q=${encodeURIComponent("apiName is null")}&count=true`);
+    assert.equal(none.status, 200);
+    assert.equal(none.body.total, 0);
+    const all = await t.admin.get(`/v1/audits?q=${encodeURIComponent("apiName not null")}&count=true`);
+    const total = await t.admin.get("/v1/audits?count=true");
+    assert.equal(all.body.total, total.body.total);
+    const accounts = await t.admin.get(`/v1/accounts?q=${encodeURIComponent("name is null")}`);
+    assert.deepEqual([accounts.status, accounts.body.inventories], [200, []]);
+    const events = await t.admin.get(`/v1/events?q=${encodeURIComponent("type is null")}`);
+    assert.deepEqual([events.status, events.body.inventories], [200, []]);
+  });
+
   it("refuses the audit log to an anonymous caller", async () => {
     const r = await t.anonymous.get("/v1/audits");
     assert.equal(r.status, 401);
