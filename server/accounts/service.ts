@@ -145,15 +145,13 @@ export class AccountService {
     const p = input.params;
     if (await this.prisma.account.findUnique({ where: { name: p.name } })) throw Errors.duplicate("An account with that name", p.name);
     const uuid = p.resourceUuid ?? newUuid();
-    const publish: (() => void)[] = [];
-    const row = await this.prisma.$transaction(async (tx) => {
+    const row = await this.events.transaction(this.prisma, async (tx, emit) => {
       const a = await tx.account.create({
         data: { uuid, name: p.name, type: p.type, description: p.description ?? null, passwordHash: await hashPassword(p.password) },
       });
-      publish.push(await this.events.record(tx, { type: "ResourceCreated", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid }));
+      await emit({ type: "ResourceCreated", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid });
       return a;
     });
-    publish.forEach((f) => f());
     return accountInventory(row);
   }
 
@@ -200,15 +198,13 @@ export class AccountService {
       throw Errors.deleteRefused("The account still owns resources; delete them first", `${owned} resources`);
     }
     const admin = await this.prisma.account.findUniqueOrThrow({ where: { name: ADMIN_ACCOUNT_NAME } });
-    const publish: (() => void)[] = [];
-    await this.prisma.$transaction(async (tx) => {
+    await this.events.transaction(this.prisma, async (tx, emit) => {
       // Enforcing: resources are handed to admin rather than destroyed behind the operator's back.
       await tx.zone.updateMany({ where: { accountUuid: uuid }, data: { accountUuid: admin.uuid } });
       await tx.cluster.updateMany({ where: { accountUuid: uuid }, data: { accountUuid: admin.uuid } });
       await tx.account.delete({ where: { uuid } });
-      publish.push(await this.events.record(tx, { type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid }));
+      await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid });
     });
-    publish.forEach((f) => f());
   }
 
   /** Creates a user in the caller's account (APICreateUserMsg). @throws SYS.1002 for a taken name. */

@@ -29,8 +29,7 @@ export class ClusterService {
     const zone = await this.prisma.zone.findFirst({ where: { uuid: p.zoneUuid, ...ownedBy(caller) } });
     if (!zone) throw Errors.resourceNotFound("Zone", p.zoneUuid);
     const uuid = p.resourceUuid ?? newUuid();
-    const publish: (() => void)[] = [];
-    const cluster = await this.prisma.$transaction(async (tx) => {
+    const cluster = await this.events.transaction(this.prisma, async (tx, emit) => {
       const row = await tx.cluster.create({
         data: {
           uuid, zoneUuid: p.zoneUuid, name: p.name, description: p.description ?? null, state: "Enabled",
@@ -38,10 +37,9 @@ export class ClusterService {
         },
       });
       await this.tags.attachOnCreate(tx, { uuid, resourceType: "Cluster", accountUuid: caller.accountUuid }, input.systemTags, input.userTags);
-      publish.push(await this.events.record(tx, { type: "ResourceCreated", resourceUuid: uuid, resourceType: "Cluster", newState: "Enabled", accountUuid: caller.accountUuid }));
+      await emit({ type: "ResourceCreated", resourceUuid: uuid, resourceType: "Cluster", newState: "Enabled", accountUuid: caller.accountUuid });
       return row;
     });
-    publish.forEach((f) => f());
     return clusterInventory(cluster);
   }
 
@@ -71,27 +69,23 @@ export class ClusterService {
     const before = await this.get(caller, uuid);
     const state = stateEvent === "enable" ? "Enabled" : "Disabled";
     if (before.state === state) return clusterInventory(before);
-    const publish: (() => void)[] = [];
-    const row = await this.prisma.$transaction(async (tx) => {
+    const row = await this.events.transaction(this.prisma, async (tx, emit) => {
       const r = await tx.cluster.update({ where: { uuid }, data: { state } });
-      publish.push(await this.events.record(tx, {
+      await emit({
         type: "ResourceStateChanged", resourceUuid: uuid, resourceType: "Cluster", oldState: before.state, newState: state, accountUuid: r.accountUuid,
-      }));
+      });
       return r;
     });
-    publish.forEach((f) => f());
     return clusterInventory(row);
   }
 
   /** Deletes a cluster (APIDeleteClusterMsg). Nothing depends on clusters yet; hosts will. */
   async delete(caller: Caller, uuid: string): Promise<void> {
     const c = await this.get(caller, uuid);
-    const publish: (() => void)[] = [];
-    await this.prisma.$transaction(async (tx) => {
+    await this.events.transaction(this.prisma, async (tx, emit) => {
       await tx.cluster.delete({ where: { uuid } });
       await this.tags.detachAll(tx, uuid);
-      publish.push(await this.events.record(tx, { type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Cluster", oldState: c.state, accountUuid: c.accountUuid }));
+      await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Cluster", oldState: c.state, accountUuid: c.accountUuid });
     });
-    publish.forEach((f) => f());
   }
 }

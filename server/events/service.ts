@@ -55,6 +55,17 @@ export class EventBus {
     return () => this.emitter.emit("event", row as ResourceEvent);
   }
 
+  /**
+   * Runs `fn` in one transaction; the events it records through `emit` are stored in that
+   * transaction and published only after it commits (none if it rolls back).
+   */
+  async transaction<T>(prisma: PrismaClient, fn: (tx: Prisma.TransactionClient, emit: (e: NewEvent) => Promise<void>) => Promise<T>): Promise<T> {
+    const publish: (() => void)[] = [];
+    const result = await prisma.$transaction((tx) => fn(tx, async (e) => void publish.push(await this.record(tx, e))));
+    for (const p of publish) p();
+    return result;
+  }
+
   /** Stores and publishes an event outside any larger transaction. */
   async emit(prisma: PrismaClient, e: NewEvent): Promise<void> {
     (await this.record(prisma, e))();

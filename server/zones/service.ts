@@ -28,17 +28,15 @@ export class ZoneService {
     TagService.validate(input.systemTags, input.userTags);
     const p = input.params;
     const uuid = p.resourceUuid ?? newUuid();
-    const publish: (() => void)[] = [];
-    const zone = await this.prisma.$transaction(async (tx) => {
+    const zone = await this.events.transaction(this.prisma, async (tx, emit) => {
       if (p.isDefault) await tx.zone.updateMany({ where: { isDefault: true }, data: { isDefault: false } });
       const row = await tx.zone.create({
         data: { uuid, name: p.name, description: p.description ?? null, state: "Enabled", isDefault: p.isDefault ?? false, accountUuid: caller.accountUuid },
       });
       await this.tags.attachOnCreate(tx, { uuid, resourceType: "Zone", accountUuid: caller.accountUuid }, input.systemTags, input.userTags);
-      publish.push(await this.events.record(tx, { type: "ResourceCreated", resourceUuid: uuid, resourceType: "Zone", newState: "Enabled", accountUuid: caller.accountUuid }));
+      await emit({ type: "ResourceCreated", resourceUuid: uuid, resourceType: "Zone", newState: "Enabled", accountUuid: caller.accountUuid });
       return row;
     });
-    publish.forEach((f) => f());
     return zoneInventory(zone);
   }
 
@@ -72,15 +70,13 @@ export class ZoneService {
     const before = await this.get(caller, uuid);
     const state = stateEvent === "enable" ? "Enabled" : "Disabled";
     if (before.state === state) return zoneInventory(before);
-    const publish: (() => void)[] = [];
-    const zone = await this.prisma.$transaction(async (tx) => {
+    const zone = await this.events.transaction(this.prisma, async (tx, emit) => {
       const row = await tx.zone.update({ where: { uuid }, data: { state } });
-      publish.push(await this.events.record(tx, {
+      await emit({
         type: "ResourceStateChanged", resourceUuid: uuid, resourceType: "Zone", oldState: before.state, newState: state, accountUuid: row.accountUuid,
-      }));
+      });
       return row;
     });
-    publish.forEach((f) => f());
     return zoneInventory(zone);
   }
 
@@ -95,17 +91,15 @@ export class ZoneService {
       throw Errors.deleteRefused("The zone still has clusters; delete them first or use deleteMode=Enforcing",
         clusters.map((c) => `${c.name} (${c.uuid})`).join(", "));
     }
-    const publish: (() => void)[] = [];
-    await this.prisma.$transaction(async (tx) => {
+    await this.events.transaction(this.prisma, async (tx, emit) => {
       for (const c of clusters) {
         await tx.cluster.delete({ where: { uuid: c.uuid } });
         await this.tags.detachAll(tx, c.uuid);
-        publish.push(await this.events.record(tx, { type: "ResourceDeleted", resourceUuid: c.uuid, resourceType: "Cluster", accountUuid: c.accountUuid }));
+        await emit({ type: "ResourceDeleted", resourceUuid: c.uuid, resourceType: "Cluster", accountUuid: c.accountUuid });
       }
       await tx.zone.delete({ where: { uuid } });
       await this.tags.detachAll(tx, uuid);
-      publish.push(await this.events.record(tx, { type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Zone", oldState: zone.state, accountUuid: zone.accountUuid }));
+      await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Zone", oldState: zone.state, accountUuid: zone.accountUuid });
     });
-    publish.forEach((f) => f());
   }
 }
