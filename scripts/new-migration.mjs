@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Writes prisma/migrations/<timestamp>_<name>/migration.sql: the SQL that takes the schema
-// of all previous migrations to prisma/schema.prisma. Prisma's own `migrate dev` needs a
-// native engine that cannot be downloaded offline, so the diff is computed with
-// `prisma migrate diff` (WASM) against a schema file replayed from the last migration.
+// Writes prisma/migrations/<timestamp>_<name>/migration.sql: the SQL that takes the schema of
+// the previous migration to prisma/schema.prisma, and a copy of that schema beside it.
 //   npm run db:migration -- add_hosts
+// Prisma's `migrate dev` and `migrate diff --from-migrations` need a native engine or a
+// database introspection that fail offline (ENVIRONMENT.md), so every migration folder keeps
+// the schema it produces (`schema.prisma`) and the next diff starts from that copy with the
+// WASM engine: `prisma migrate diff --from-schema-datamodel <previous> --to-schema-datamodel`.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prismaCliEnv } from "./prisma-env.mjs";
 
@@ -15,14 +17,15 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
   process.exit(2);
 }
 const dir = "prisma/migrations";
-const previous = existsSync(dir) ? readdirSync(dir).filter((d) => !d.startsWith(".")).sort() : [];
-const from = previous.length === 0
-  ? ["--from-empty"]
-  : ["--from-migrations", dir, "--shadow-database-url", process.env.SHADOW_DATABASE_URL ?? ""];
-if (previous.length > 0 && !process.env.SHADOW_DATABASE_URL) {
-  console.error("set SHADOW_DATABASE_URL to an empty PostgreSQL database (e.g. postgresql://postgres@127.0.0.1/strata_shadow)");
+const previous = existsSync(dir)
+  ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+  : [];
+const last = previous.at(-1);
+if (last && !existsSync(join(dir, last, "schema.prisma"))) {
+  console.error(`${dir}/${last}/schema.prisma is missing: every migration keeps the schema it produced`);
   process.exit(2);
 }
+const from = last ? ["--from-schema-datamodel", join(dir, last, "schema.prisma")] : ["--from-empty"];
 const r = spawnSync("npx", ["prisma", "migrate", "diff", ...from, "--to-schema-datamodel", "prisma/schema.prisma", "--script"], {
   encoding: "utf8",
   env: prismaCliEnv(),
@@ -31,8 +34,13 @@ if (r.status !== 0) {
   process.stderr.write(r.stderr);
   process.exit(r.status ?? 1);
 }
+if (/^-- This is an empty migration\.\s*$/m.test(r.stdout)) {
+  console.log("schema.prisma matches the last migration: nothing to write");
+  process.exit(0);
+}
 const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
 const target = join(dir, `${stamp}_${name}`);
 mkdirSync(target, { recursive: true });
 writeFileSync(join(target, "migration.sql"), r.stdout);
+copyFileSync("prisma/schema.prisma", join(target, "schema.prisma"));
 console.log(`wrote ${target}/migration.sql`);

@@ -35,6 +35,11 @@ import { SecretCipher } from "./secrets/cipher.ts";
 import { registerTagRoutes } from "./tags/routes.ts";
 import { TagService } from "./tags/service.ts";
 import { registerZoneRoutes } from "./zones/routes.ts";
+import { SimulatorAgentInstaller, SshAgentInstaller } from "./hosts/agents.ts";
+import { HostDeployer } from "./hosts/deployer.ts";
+import { registerHostRoutes } from "./hosts/routes.ts";
+import { HostService } from "./hosts/service.ts";
+import { HostTracker } from "./hosts/tracker.ts";
 import { ZoneService } from "./zones/service.ts";
 
 /** Where `prisma/migrations` is, relative to this file. */
@@ -55,6 +60,9 @@ export interface Services {
   jobs: JobService;
   zones: ZoneService;
   clusters: ClusterService;
+  hosts: HostService;
+  hostTracker: HostTracker;
+  simulators: SimulatorAgentInstaller;
 }
 
 /** A started management node. */
@@ -81,6 +89,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
   heartbeatMs?: number;
   /** Job types registered before interrupted jobs are recovered (product modules, tests). */
   jobTypes?: JobType<never>[];
+  /** Do not start the host ping loop (tests that drive rounds themselves). */
+  noHostTracker?: boolean;
 } = {}): Promise<ManagementNode> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -93,12 +103,20 @@ export async function createManagementNode(config: StrataConfig, opts: {
     const resources = new ResourceRegistry(prisma);
     const tags = new TagService(prisma, resources);
     const accounts = new AccountService(prisma, configs, events);
-    const accessKeys = new AccessKeyService(prisma, SecretCipher.load(config.dataDir, config.secretKey));
+    const cipher = SecretCipher.load(config.dataDir, config.secretKey);
+    const accessKeys = new AccessKeyService(prisma, cipher);
     const quotas = new QuotaService(prisma, configs);
     const jobs = new JobService(prisma, configs, log, loadNodeUuid(config.dataDir));
     const zones = new ZoneService(prisma, events, tags);
     const clusters = new ClusterService(prisma, events, tags);
-    const services: Services = { db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters };
+    const simulators = new SimulatorAgentInstaller(config.dataDir, log);
+    const hosts = new HostService(prisma, events, tags, jobs, configs, cipher, {
+      KVM: new SshAgentInstaller(new HostDeployer({ log })), Simulator: simulators,
+    });
+    const hostTracker = new HostTracker(prisma, hosts, configs, log);
+    const services: Services = {
+      db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters, hosts, hostTracker, simulators,
+    };
 
     const generatedAdminPassword = await accounts.bootstrapAdmin(config.adminPassword);
 
@@ -109,6 +127,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     registerGlobalConfigRoutes(api, prisma, configs);
     registerZoneRoutes(api, zones);
     registerClusterRoutes(api, clusters);
+    registerHostRoutes(api, hosts);
     registerTagRoutes(api, prisma, tags);
     registerEventRoutes(api, prisma);
     registerAuditRoutes(api, prisma);
@@ -140,6 +159,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
     for (const type of opts.jobTypes ?? []) jobs.register(type);
     await jobs.start(opts.heartbeatMs);
     const stopAuditPruning = scheduleAuditPruning(prisma, configs, log);
+    await hosts.readoptSimulators();
+    if (!opts.noHostTracker) hostTracker.start();
 
     let server: Server | undefined;
     const node: ManagementNode = {
@@ -156,7 +177,9 @@ export async function createManagementNode(config: StrataConfig, opts: {
       }),
       async close() {
         if (server) await new Promise((r) => server!.close(() => r(undefined)));
+        await hostTracker.stop();
         await jobs.stop();
+        await simulators.stopAll();
         stopAuditPruning();
         configs.stop();
         await db.close();

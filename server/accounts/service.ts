@@ -193,7 +193,8 @@ export class AccountService {
   async deleteAccount(caller: Caller, uuid: string, deleteMode: "Permissive" | "Enforcing"): Promise<void> {
     const a = await this.getAccount(caller, uuid);
     if (a.name === ADMIN_ACCOUNT_NAME) throw Errors.operationNotAllowed("Deleting the admin account", "it is the built-in administrator");
-    const owned = (await this.prisma.zone.count({ where: { accountUuid: uuid } })) + (await this.prisma.cluster.count({ where: { accountUuid: uuid } }));
+    const owned = (await this.prisma.zone.count({ where: { accountUuid: uuid } })) + (await this.prisma.cluster.count({ where: { accountUuid: uuid } }))
+      + (await this.prisma.host.count({ where: { accountUuid: uuid } }));
     if (owned > 0 && deleteMode === "Permissive") {
       throw Errors.deleteRefused("The account still owns resources; delete them first", `${owned} resources`);
     }
@@ -202,6 +203,7 @@ export class AccountService {
       // Enforcing: resources are handed to admin rather than destroyed behind the operator's back.
       await tx.zone.updateMany({ where: { accountUuid: uuid }, data: { accountUuid: admin.uuid } });
       await tx.cluster.updateMany({ where: { accountUuid: uuid }, data: { accountUuid: admin.uuid } });
+      await tx.host.updateMany({ where: { accountUuid: uuid }, data: { accountUuid: admin.uuid } });
       await tx.account.delete({ where: { uuid } });
       await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid });
     });

@@ -6,12 +6,12 @@ import { linkClusterSpec, zoneQuerySpec } from "../zones/schema.ts";
 /** CPU architectures a cluster can hold (ZStack ClusterVO.architecture). */
 export const Architecture = z.enum(["x86_64", "aarch64"]);
 
-/** ZStack APICreateClusterMsg. Only KVM is supported as hypervisorType. */
+/** ZStack APICreateClusterMsg. hypervisorType KVM, or Simulator for simulated hosts (demos, scale tests). */
 export const CreateClusterBody = createBody(z.object({
   zoneUuid: Uuid,
   name: Name,
   description: Description.optional(),
-  hypervisorType: z.literal("KVM").describe("Hypervisor of the cluster's hosts; only KVM"),
+  hypervisorType: z.enum(["KVM", "Simulator"]).describe("Hypervisor of the cluster's hosts: KVM, or Simulator (ZStack's simulator hosts)"),
   type: z.literal("zstack").default("zstack"),
   architecture: Architecture.default("x86_64").describe("CPU architecture every host of the cluster must have"),
 }));

@@ -79,9 +79,16 @@ export class ClusterService {
     return clusterInventory(row);
   }
 
-  /** Deletes a cluster (APIDeleteClusterMsg). Nothing depends on clusters yet; hosts will. */
+  /** Deletes a cluster (APIDeleteClusterMsg). @throws SYS.1004 while it has hosts, in either delete mode. */
   async delete(caller: Caller, uuid: string): Promise<void> {
     const c = await this.get(caller, uuid);
+    // Hosts run agents that must be removed over the network (a job of their own), so even
+    // Enforcing does not delete them from here.
+    const hosts = await this.prisma.host.findMany({ where: { clusterUuid: uuid }, select: { uuid: true, name: true } });
+    if (hosts.length) {
+      throw Errors.deleteRefused("The cluster still has hosts; delete them first (DELETE /v1/hosts/{uuid})",
+        hosts.map((h) => `${h.name} (${h.uuid})`).join(", "));
+    }
     await this.events.transaction(this.prisma, async (tx, emit) => {
       await tx.cluster.delete({ where: { uuid } });
       await this.tags.detachAll(tx, uuid);

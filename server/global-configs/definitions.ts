@@ -45,6 +45,17 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
     "Seconds the result of a finished API job stays readable at /v1/api-jobs/{uuid}.", int(60, 86_400 * 365)),
   def("api", "job.heartbeatTimeoutSeconds", "Integer", "60",
     "Seconds without a heartbeat after which another management node takes over a node's jobs.", int(10, 3600)),
+  // hosts (ZStack HostGlobalConfig / KVMGlobalConfig)
+  def("host", "ping.interval", "Integer", "60", "Seconds between pings of each host.", int(1, 3600)),
+  def("host", "ping.timeout", "Integer", "10", "Seconds a ping may take before it counts as failed.", int(1, 300)),
+  def("host", "ping.maxFailures", "Integer", "3",
+    "Consecutive failed pings after which a Connected host becomes Disconnected.", int(1, 100)),
+  def("host", "reconnect.auto", "Boolean", "true",
+    "Keep pinging Disconnected hosts and reconnect them when they answer.", z.enum(["true", "false"])),
+  def("host", "cpu.overProvisioning.ratio", "Float", "10",
+    "vCPUs offered per physical CPU thread (ZStack host.cpu.overProvisioning.ratio).", z.coerce.number().min(1).max(100)),
+  def("host", "memory.overProvisioning.ratio", "Float", "1",
+    "Bytes of VM memory offered per byte of host memory (ZStack mevoco.overProvisioning.memory).", z.coerce.number().min(0.1).max(10)),
   // audit
   def("audit", "retentionDays", "Integer", "180", "Days audit records are kept.", int(1, 3650)),
   // quota defaults (ZStack QuotaConstant names); per-account overrides live in /v1/accounts/quotas

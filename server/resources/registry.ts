@@ -14,6 +14,7 @@ export class ResourceRegistry {
   constructor(prisma: PrismaClient) {
     this.register("Zone", (uuid) => prisma.zone.findUnique({ where: { uuid }, select: { accountUuid: true } }));
     this.register("Cluster", (uuid) => prisma.cluster.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("Host", (uuid) => prisma.host.findUnique({ where: { uuid }, select: { accountUuid: true } }));
   }
 
   register(resourceType: string, find: Finder): void {

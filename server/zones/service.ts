@@ -86,6 +86,11 @@ export class ZoneService {
    */
   async delete(caller: Caller, uuid: string, deleteMode: "Permissive" | "Enforcing"): Promise<void> {
     const zone = await this.get(caller, uuid);
+    const hosts = await this.prisma.host.findMany({ where: { zoneUuid: uuid }, select: { uuid: true, name: true } });
+    if (hosts.length) {
+      throw Errors.deleteRefused("The zone still has hosts; delete them first (DELETE /v1/hosts/{uuid})",
+        hosts.map((h) => `${h.name} (${h.uuid})`).join(", "));
+    }
     const clusters = await this.prisma.cluster.findMany({ where: { zoneUuid: uuid }, select: { uuid: true, name: true, accountUuid: true } });
     if (clusters.length && deleteMode === "Permissive") {
       throw Errors.deleteRefused("The zone still has clusters; delete them first or use deleteMode=Enforcing",

@@ -5,9 +5,11 @@
  * benchmarks here.
  */
 import { performance } from "node:perf_hooks";
+import { settle } from "../support/jobs.ts";
 import { startNode } from "../support/node.ts";
 
 const N = Number(process.env.BENCH_N ?? 300);
+const HOSTS = Number(process.env.BENCH_HOSTS ?? 200);
 
 async function timed(label: string, n: number, fn: (i: number) => Promise<unknown>) {
   const latencies: number[] = [];
@@ -33,6 +35,30 @@ try {
   const filtered = await timed("GET /v1/zones?q=name~=bench-1%&count", N, () => t.admin.get("/v1/zones?q=name~=bench-1%25&replyWithCount=true"));
   console.log(`\nratios: query/create ${(get.perSecond / create.perSecond).toFixed(2)}x, ` +
     `filtered-with-count/plain-query ${(filtered.perSecond / get.perSecond).toFixed(2)}x`);
+
+  // Hosts: simulator agents run inside this process, so the ping loop competes with them
+  // for the same two cores: a worst case for the management node.
+  const zone = await t.admin.post("/v1/zones", { params: { name: "bench-hosts" } });
+  const cluster = await t.admin.post("/v1/clusters", { params: { zoneUuid: zone.body.inventory.uuid, name: "sims", hypervisorType: "Simulator" } });
+  const addStart = performance.now();
+  for (let i = 0; i < HOSTS; i += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, HOSTS - i) }, async (_, j) => {
+      const r = await settle(t.admin, await t.admin.post("/v1/hosts/simulators", { params: { clusterUuid: cluster.body.inventory.uuid, name: `sim-${i + j}` } }));
+      if (r.status !== 200) throw new Error(r.text);
+    }));
+  }
+  const addSeconds = (performance.now() - addStart) / 1000;
+  const rounds: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now();
+    await t.node.services.hostTracker.pingAll();
+    rounds.push(performance.now() - s);
+  }
+  const connected = (await t.admin.get("/v1/hosts?q=status=Connected&count=true")).body.total;
+  const round = rounds.reduce((a, b) => a + b) / rounds.length;
+  console.log(`\n${HOSTS} simulator hosts added in ${addSeconds.toFixed(1)} s (${(HOSTS / addSeconds).toFixed(0)} hosts/s); ` +
+    `ping round ${round.toFixed(0)} ms (${(HOSTS / (round / 1000)).toFixed(0)} pings/s); ${connected}/${HOSTS} Connected`);
+  console.log(`ratio: ping-round time / default 60 s interval = ${(round / 60_000 * 100).toFixed(2)}%`);
 } finally {
   await t.destroy();
 }
