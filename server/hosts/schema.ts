@@ -73,6 +73,14 @@ export const HostInventory = z.object({
   availableMemoryCapacity: z.number().describe("bytes not allocated to VMs"),
   totalPhysicalMemory: z.number().describe("bytes"),
   lastConnectError: z.string().nullable(),
+  facts: z.object({
+    hostname: z.string().nullable(), osDistribution: z.string().nullable(), osVersion: z.string().nullable(),
+    kernelVersion: z.string().nullable(), libvirtVersion: z.string().nullable(), qemuVersion: z.string().nullable(),
+    cpuThreads: z.number().nullable().describe("threads per core"), cpuCores: z.number().nullable().describe("cores per socket"),
+    hvmCpuFlag: z.string().nullable().describe("vmx, svm or empty"),
+    iommuEnabled: z.boolean().nullable().describe("IOMMU switched on in the kernel command line"),
+    iommuReady: z.boolean().nullable().describe("IOMMU groups present"),
+  }).describe("As reported by hostd at the last connect"),
 });
 
 /** Capacity sums (ZStack APIGetCpuMemoryCapacityReply). */
@@ -93,7 +101,7 @@ export const hostQuerySpec: QuerySpec = {
   },
   notNull: ["uuid", "name", "zoneUuid", "clusterUuid", "managementIp", "hypervisorType", "state", "status", "sshPort",
     "username", "hostdPort", "cpuNum", "totalPhysicalMemory", "accountUuid", "createDate", "lastOpDate"],
-  computedFields: ["totalCpuCapacity", "availableCpuCapacity", "totalMemoryCapacity", "availableMemoryCapacity", "lastConnectError"],
+  computedFields: ["totalCpuCapacity", "availableCpuCapacity", "totalMemoryCapacity", "availableMemoryCapacity", "lastConnectError", "facts"],
   relations: {
     cluster: { spec: () => clusterQuerySpec, many: false },
   },

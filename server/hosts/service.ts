@@ -28,6 +28,18 @@ interface HostFacts {
   [k: string]: unknown;
 }
 
+/** The facts an operator looks at (hostd /host/fact), as shown in the host inventory. */
+function hostFactsSummary(facts: unknown) {
+  const f = (facts ?? {}) as Record<string, unknown>;
+  const pick = <T>(k: string) => (f[k] ?? null) as T | null;
+  return {
+    hostname: pick<string>("hostname"), osDistribution: pick<string>("osDistribution"), osVersion: pick<string>("osVersion"),
+    kernelVersion: pick<string>("kernelVersion"), libvirtVersion: pick<string>("libvirtVersion"), qemuVersion: pick<string>("qemuVersion"),
+    cpuThreads: pick<number>("cpuThreads"), cpuCores: pick<number>("cpuCores"), hvmCpuFlag: pick<string>("hvmCpuFlag"),
+    iommuEnabled: pick<boolean>("iommuEnabled"), iommuReady: pick<boolean>("iommuReady"),
+  };
+}
+
 export const HOST_JOB_TYPES = { add: "AddHost", reconnect: "ReconnectHost", delete: "DeleteHost" } as const;
 
 /**
@@ -75,6 +87,7 @@ export class HostService {
       totalCpuCapacity: totalCpu, availableCpuCapacity: totalCpu - h.allocatedCpu,
       totalMemoryCapacity: totalMemory, availableMemoryCapacity: totalMemory - Number(h.allocatedMemory),
       totalPhysicalMemory: Number(h.totalPhysicalMemory), lastConnectError: h.lastConnectError,
+      facts: hostFactsSummary(h.facts),
       accountUuid: h.accountUuid, createDate: h.createDate.toISOString(), lastOpDate: h.lastOpDate.toISOString(),
     };
   }

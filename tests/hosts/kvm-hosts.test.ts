@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { settle } from "../support/jobs.ts";
 import { eventually, startNode, type TestNode } from "../support/node.ts";
@@ -76,8 +76,10 @@ describe("KVM hosts added over real SSH to this machine's libvirt", () => {
     assert.equal(h.architecture, execFileSync("uname", ["-m"]).toString().trim());
     assert.ok(["kvm", "qemu"].includes(h.domainType), h.domainType);
     const libvirt = /Using library: libvirt ([\d.]+)/.exec(execFileSync("virsh", ["-c", "qemu:///system", "version"]).toString())![1];
-    const stored = await t.node.services.db.prisma.host.findUniqueOrThrow({ where: { uuid: h.uuid } });
-    assert.equal((stored.facts as { libvirtVersion: string }).libvirtVersion, libvirt);
+    assert.equal(h.facts.libvirtVersion, libvirt);
+    assert.equal(h.facts.kernelVersion, execFileSync("uname", ["-r"]).toString().trim());
+    assert.equal(h.facts.hostname, execFileSync("hostname").toString().trim());
+    assert.equal(h.facts.iommuReady, readdirSync("/sys/kernel/iommu_groups").length > 0);
     // Credentials never come back.
     assert.doesNotMatch(JSON.stringify((await t.admin.get(`/v1/hosts/${h.uuid}`)).body), /PRIVATE KEY|privateKey|credentials/);
   });
