@@ -5,7 +5,8 @@
 # CI runs it as root on a fresh Debian 12 before `npm test`.
 set -euo pipefail
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils)
+# genisoimage writes the NoCloud config drives (cloud-init CIDATA) hostd attaches to VMs.
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils genisoimage)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

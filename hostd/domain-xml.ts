@@ -68,6 +68,7 @@ export function buildDomainXml(spec: VmSpec): string {
     `  <on_crash>preserve</on_crash>`,
     `  <devices>`,
     ...disks.flatMap((disk, i) => diskXml(disk, i)),
+    ...(spec.configDrivePath ? configDriveXml(spec.configDrivePath) : []),
     ...(spec.nics ?? []).flatMap((nic) => nicXml(nic)),
     `    <serial type='file'>`,
     `      <source path='${escapeXml(spec.consoleLogPath)}'/>`,
@@ -106,6 +107,19 @@ function diskXml(disk: DiskSpec, index: number): string[] {
     `      <source file='${escapeXml(disk.path)}'/>`,
     `      <target dev='${virtioDiskName(index)}' bus='virtio'/>`,
     ...(index === 0 ? [`      <boot order='1'/>`] : []),
+    `    </disk>`,
+  ];
+}
+
+/** The config drive as an IDE CD-ROM: every guest kernel of the pc machine reads it (ata_piix + sr_mod). */
+function configDriveXml(path: string): string[] {
+  if (!path.startsWith("/")) throw new Error(`config drive path must be absolute: ${path}`);
+  return [
+    `    <disk type='file' device='cdrom'>`,
+    `      <driver name='qemu' type='raw'/>`,
+    `      <source file='${escapeXml(path)}'/>`,
+    `      <target dev='hdc' bus='ide'/>`,
+    `      <readonly/>`,
     `    </disk>`,
   ];
 }

@@ -38,6 +38,7 @@ export const SIM_COMMANDS = [
   "domstats",
   "createVolume",
   "deleteVolume",
+  "createConfigDrive",
 ] as const;
 
 /** One of SIM_COMMANDS. */
@@ -54,6 +55,7 @@ const MUTATING: ReadonlySet<SimCommand> = new Set([
   "resume",
   "createVolume",
   "deleteVolume",
+  "createConfigDrive",
 ]);
 
 /** Shape of the simulated host and its behaviour. All fields optional. */
@@ -329,6 +331,12 @@ export class SimDriver implements HypervisorDriver {
     const info = { installPath: req.installPath, size: req.size, actualSize: 196_608 };
     this.volumes.set(req.installPath, info);
     return { ...info };
+  }
+
+  async createConfigDrive(req: { installPath: string; metaData: string; userData: string }): Promise<{ installPath: string }> {
+    await this.enter("createConfigDrive");
+    this.volumes.set(req.installPath, { installPath: req.installPath, size: req.userData.length + req.metaData.length, actualSize: 0 });
+    return { installPath: req.installPath };
   }
 
   async deleteVolume(installPath: string): Promise<void> {

@@ -41,6 +41,8 @@ export interface VmSpec {
   rootDisk: DiskSpec;
   dataDisks?: DiskSpec[];
   nics?: NicSpec[];
+  /** ISO attached as a read-only CD-ROM: the NoCloud config drive (cloud-init's CIDATA). */
+  configDrivePath?: string;
   /** Host file the serial console is written to. */
   consoleLogPath: string;
 }
@@ -194,6 +196,11 @@ export interface HypervisorDriver {
   createVolume(req: { installPath: string; size: number; backingFile?: string }): Promise<VolumeInfo>;
   /** Deletes an image file; a missing file is not an error. */
   deleteVolume(installPath: string): Promise<void>;
+  /**
+   * Writes a NoCloud config drive: an ISO 9660 image labelled `cidata` holding `meta-data` and
+   * `user-data` (cloud-init's NoCloud datasource), replacing any previous one.
+   */
+  createConfigDrive(req: { installPath: string; metaData: string; userData: string }): Promise<{ installPath: string }>;
   /** Releases resources (timers); the driver is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@
  * virsh is installed with libvirt on every host. Each call is a short-lived child process with a
  * timeout (drivers/exec.ts); the commands used are stable across libvirt versions.
  */
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { decideDomainType } from "../domain-type.ts";
 import { buildDomainXml } from "../domain-xml.ts";
@@ -229,6 +230,22 @@ export class VirshDriver implements HypervisorDriver {
 
   async deleteVolume(installPath: string): Promise<void> {
     await rm(installPath, { force: true });
+  }
+
+  async createConfigDrive(req: { installPath: string; metaData: string; userData: string }): Promise<{ installPath: string }> {
+    const staging = await mkdtemp(join(tmpdir(), "hostd-cidata-"));
+    try {
+      await writeFile(join(staging, "meta-data"), req.metaData);
+      await writeFile(join(staging, "user-data"), req.userData);
+      await mkdir(dirname(req.installPath), { recursive: true });
+      const partial = `${req.installPath}.part`;
+      // genisoimage (Debian's cdrkit): -volid cidata is what cloud-init's NoCloud looks for.
+      await this.exec("genisoimage", ["-quiet", "-output", partial, "-volid", "cidata", "-joliet", "-rock", staging]);
+      await rename(partial, req.installPath);
+      return { installPath: req.installPath };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,8 @@ export interface StartVmInput {
   rootDisk: DiskSpec;
   dataDisks?: DiskSpec[];
   nics?: NicSpec[];
+  /** NoCloud config drive ISO to attach as a CD-ROM. */
+  configDrivePath?: string;
 }
 
 /** How to stop a VM. */
@@ -75,6 +77,7 @@ export class VmService {
           rootDisk: input.rootDisk,
           dataDisks: input.dataDisks,
           nics: input.nics,
+          configDrivePath: input.configDrivePath,
           consoleLogPath,
         });
       }
@@ -159,6 +162,12 @@ export class VmService {
   }
 
   /** Deletes a volume file; deleting a missing file succeeds. */
+  /** Writes a NoCloud config drive; meta-data is written as YAML (`key: value` lines, as cloud-init writes it). */
+  createConfigDrive(req: { installPath: string; metaData: Record<string, string | string[] | undefined>; userData: string }): Promise<{ installPath: string }> {
+    return this.locks.run(`volume:${req.installPath}`, () =>
+      this.driver.createConfigDrive({ installPath: req.installPath, metaData: metaDataYaml(req.metaData), userData: req.userData }));
+  }
+
   async deleteVolume(installPath: string): Promise<{ installPath: string }> {
     await this.locks.run(`volume:${installPath}`, () => this.driver.deleteVolume(installPath));
     return { installPath };
@@ -195,4 +204,18 @@ export class VmService {
       if (!(err instanceof DriverError && (err.code === "DOMAIN_NOT_RUNNING" || err.code === "DOMAIN_NOT_FOUND"))) throw err;
     }
   }
+}
+
+/**
+ * cloud-init meta-data as YAML. Values were validated to plain words (uuid, host name, key
+ * lines), so they are written unquoted; lists become `- item` lines.
+ */
+export function metaDataYaml(meta: Record<string, string | string[] | undefined>): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(meta)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) lines.push(`${k}:`, ...v.map((item) => `  - ${item}`));
+    else lines.push(`${k}: ${v}`);
+  }
+  return lines.join("\n") + "\n";
 }

@@ -6,7 +6,7 @@ import { Router } from "express";
 import type { VmService } from "../../services/vm-service.ts";
 import type { TaskRunner } from "../../tasks.ts";
 import { parseBody } from "../validate.ts";
-import { CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
+import { CreateConfigDriveCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
 
 /** Routes for VM and volume commands. */
 export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
@@ -22,8 +22,14 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
       rootDisk: { path: cmd.rootVolume.installPath, format: cmd.rootVolume.format },
       dataDisks: cmd.dataVolumes?.map((v) => ({ path: v.installPath, format: v.format })),
       nics: cmd.nics,
+      configDrivePath: cmd.configDrive?.installPath,
     };
     res.json(await tasks.run("vm.start", cmd, () => vms.start(input)));
+  });
+
+  router.post("/vm/configdrive/create", async (req, res) => {
+    const cmd = parseBody(CreateConfigDriveCmd, req.body);
+    res.json(await tasks.run("vm.configdrive", cmd, () => vms.createConfigDrive(cmd)));
   });
 
   router.post("/vm/stop", async (req, res) => {

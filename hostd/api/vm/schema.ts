@@ -35,6 +35,8 @@ export const StartVmCmd = z.object({
   /** Extra disks, attached as vdb, vdc, ... in order. */
   dataVolumes: z.array(Volume).max(24).optional(),
   /** NICs; without bridgeName a NIC uses QEMU user-mode networking. */
+  /** NoCloud config drive made by /vm/configdrive/create, attached as a CD-ROM. */
+  configDrive: z.object({ installPath: AbsolutePath }).optional(),
   nics: z
     .array(
       z.object({
@@ -44,6 +46,22 @@ export const StartVmCmd = z.object({
     )
     .max(16)
     .optional(),
+});
+
+/** POST /vm/configdrive/create: a NoCloud config drive (ISO 9660 labelled cidata). */
+export const CreateConfigDriveCmd = z.object({
+  ...AsyncFieldsSchema,
+  /** Absolute path of the ISO to write (replaced if it exists). */
+  installPath: AbsolutePath,
+  /** cloud-init meta-data: instance-id, local-hostname. */
+  metaData: z.object({
+    "instance-id": z.string().min(1).max(128),
+    "local-hostname": z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, "must be a host name").optional(),
+    /** SSH public keys for the default user (cloud-init NoCloud `public-keys`). */
+    "public-keys": z.array(z.string().regex(/^[\w@.+=/:-]+( [\w@.+=/:-]+){1,2}$/, "must be one OpenSSH public key line")).max(32).optional(),
+  }),
+  /** cloud-init user-data, verbatim (a #cloud-config document or a #! script). Up to 16 MiB. */
+  userData: z.string().max(16 * 1024 * 1024).default(""),
 });
 
 /** POST /vm/stop and /vm/reboot */
