@@ -11,7 +11,10 @@ import { mkdir } from "node:fs/promises";
 import express from "express";
 import { pino, type Logger } from "pino";
 import { hostRoutes } from "./api/host/routes.ts";
+import { imageRoutes } from "./api/image/routes.ts";
+import { networkRoutes } from "./api/network/routes.ts";
 import { simRoutes } from "./api/sim/routes.ts";
+import { storageRoutes } from "./api/storage/routes.ts";
 import { vmRoutes } from "./api/vm/routes.ts";
 import { requireSecret } from "./auth.ts";
 import { CallbackClient, type CallbackRetryOptions } from "./callback-client.ts";
@@ -22,6 +25,7 @@ import { VirshDriver } from "./drivers/virsh.ts";
 import { errorMiddleware, HostdError } from "./errors.ts";
 import { HostStore } from "./host-store.ts";
 import { HostdMetrics } from "./metrics.ts";
+import { createNetworkService } from "./network/service.ts";
 import { HostService } from "./services/host-service.ts";
 import { VmService } from "./services/vm-service.ts";
 import { VmStateReporter } from "./state-reporter.ts";
@@ -86,6 +90,7 @@ export async function startHostd(options: HostdOptions): Promise<RunningHostd> {
   const hosts = new HostService(driver, store, log);
   const reporter = new VmStateReporter(driver, callbacks, () => store.get(), log, options.stateIntervalMs ?? 5_000);
   const vms = new VmService(driver, reporter, () => hosts.domainType(), options.dataDir, log);
+  const network = createNetworkService(driver.kind, options.dataDir, log);
   const metrics = new HostdMetrics(driver, () => store.get().hostUuid, log);
 
   const app = express();
@@ -107,6 +112,9 @@ export async function startHostd(options: HostdOptions): Promise<RunningHostd> {
   app.use(express.json({ limit: "1mb", type: () => true }));
   app.use(hostRoutes(hosts));
   app.use(vmRoutes(vms, tasks));
+  app.use(imageRoutes(driver, log));
+  app.use(networkRoutes(network));
+  app.use(storageRoutes(driver));
   if (driver instanceof SimDriver) app.use(simRoutes(driver));
   app.use((req, _res, next) => next(new HostdError("NOT_FOUND", `unknown command ${req.method} ${req.path}`)));
   app.use(errorMiddleware(log));

@@ -68,7 +68,7 @@ export function buildDomainXml(spec: VmSpec): string {
     `  <on_crash>preserve</on_crash>`,
     `  <devices>`,
     ...disks.flatMap((disk, i) => diskXml(disk, i)),
-    ...(spec.configDrivePath ? configDriveXml(spec.configDrivePath) : []),
+    ...(spec.configDrivePath ? configDriveXml(spec.configDrivePath, disks.length) : []),
     ...(spec.nics ?? []).flatMap((nic) => nicXml(nic)),
     `    <serial type='file'>`,
     `      <source path='${escapeXml(spec.consoleLogPath)}'/>`,
@@ -111,14 +111,19 @@ function diskXml(disk: DiskSpec, index: number): string[] {
   ];
 }
 
-/** The config drive as an IDE CD-ROM: every guest kernel of the pc machine reads it (ata_piix + sr_mod). */
-function configDriveXml(path: string): string[] {
+/**
+ * The config drive as a read-only virtio disk after the volumes. cloud-init finds NoCloud by
+ * the filesystem label (cidata) on any block device; virtio is there as soon as the guest's
+ * virtio drivers load, where an emulated IDE CD-ROM can still be probing under software
+ * emulation when early-boot code looks for it.
+ */
+function configDriveXml(path: string, index: number): string[] {
   if (!path.startsWith("/")) throw new Error(`config drive path must be absolute: ${path}`);
   return [
-    `    <disk type='file' device='cdrom'>`,
+    `    <disk type='file' device='disk'>`,
     `      <driver name='qemu' type='raw'/>`,
     `      <source file='${escapeXml(path)}'/>`,
-    `      <target dev='hdc' bus='ide'/>`,
+    `      <target dev='${virtioDiskName(index)}' bus='virtio'/>`,
     `      <readonly/>`,
     `    </disk>`,
   ];

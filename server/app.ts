@@ -38,9 +38,33 @@ import { registerZoneRoutes } from "./zones/routes.ts";
 import { SimulatorAgentInstaller, SshAgentInstaller } from "./hosts/agents.ts";
 import { HostDeployer } from "./hosts/deployer.ts";
 import { registerHostRoutes } from "./hosts/routes.ts";
+import { registerL2NetworkRoutes } from "./l2-networks/routes.ts";
+import { L2NetworkService } from "./l2-networks/service.ts";
+import { generateMac, IpamService } from "./l3-networks/ipam.ts";
+import { registerL3NetworkRoutes } from "./l3-networks/routes.ts";
+import { L3NetworkService } from "./l3-networks/service.ts";
+import { FlatNetworkService } from "./network-services/flat.ts";
+import { registerNetworkServiceRoutes } from "./network-services/routes.ts";
+import { NetworkServiceService } from "./network-services/service.ts";
 import { HostService } from "./hosts/service.ts";
 import { HostTracker } from "./hosts/tracker.ts";
 import { ZoneService } from "./zones/service.ts";
+import { SharingService } from "./sharing/service.ts";
+import { registerOfferingRoutes } from "./offerings/routes.ts";
+import { OfferingService } from "./offerings/service.ts";
+import { registerBackupStorageRoutes, registerImageStoreServing } from "./backup-storage/routes.ts";
+import { BackupStorageService } from "./backup-storage/service.ts";
+import { registerImageRoutes } from "./images/routes.ts";
+import { ImageService } from "./images/service.ts";
+import { registerPrimaryStorageRoutes } from "./primary-storage/routes.ts";
+import { PrimaryStorageService } from "./primary-storage/service.ts";
+import { registerVolumeRoutes } from "./volumes/routes.ts";
+import { HostAllocator } from "./vm-instances/allocator.ts";
+import { registerVmInstanceRoutes } from "./vm-instances/routes.ts";
+import { VmInstanceService } from "./vm-instances/service.ts";
+import { VolumeService } from "./volumes/service.ts";
+import { BackupStorageImageFetcher } from "./volumes/image-fetcher.ts";
+import { ImageStoreService } from "./backup-storage/image-store.ts";
 
 /** Where `prisma/migrations` is, relative to this file. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
@@ -48,6 +72,7 @@ const VERSION = "0.1.0";
 
 /** The services of a management node, for routes, jobs and tests. */
 export interface Services {
+  vmInstances: VmInstanceService;
   db: Database;
   log: Logger;
   configs: GlobalConfigService;
@@ -63,6 +88,18 @@ export interface Services {
   hosts: HostService;
   hostTracker: HostTracker;
   simulators: SimulatorAgentInstaller;
+  l2Networks: L2NetworkService;
+  l3Networks: L3NetworkService;
+  ipam: IpamService;
+  networkServices: NetworkServiceService;
+  flatNetwork: FlatNetworkService;
+  sharing: SharingService;
+  offerings: OfferingService;
+  backupStorages: BackupStorageService;
+  imageStore: ImageStoreService;
+  images: ImageService;
+  primaryStorage: PrimaryStorageService;
+  volumes: VolumeService;
 }
 
 /** A started management node. */
@@ -114,8 +151,33 @@ export async function createManagementNode(config: StrataConfig, opts: {
       KVM: new SshAgentInstaller(new HostDeployer({ log })), Simulator: simulators,
     });
     const hostTracker = new HostTracker(prisma, hosts, configs, log);
+    const sharing = new SharingService(prisma);
+    const offerings = new OfferingService(prisma, events, tags, sharing);
+    const backupStorages = new BackupStorageService(prisma, events, tags, log);
+    const imageStore = new ImageStoreService(prisma, config.dataDir);
+    const images = new ImageService(prisma, events, tags, jobs, quotas, sharing, log);
+    const primaryStorage = new PrimaryStorageService(prisma, events, tags, jobs, configs, hosts, log);
+    hosts.connectHooks.push((hostUuid) => primaryStorage.prepareHost(hostUuid));
+    const volumes = new VolumeService(prisma, events, tags, jobs, hosts, primaryStorage,
+      new BackupStorageImageFetcher(prisma, imageStore));
+    const l2Networks = new L2NetworkService(prisma, events, tags, jobs, hosts, log);
+    hosts.connectHooks.push((hostUuid) => l2Networks.prepareHost(hostUuid));
+    const ipam = new IpamService(prisma);
+    const l3Networks = new L3NetworkService(prisma, events, tags, ipam);
+    const networkServices = new NetworkServiceService(prisma, l3Networks);
+    await networkServices.init();
+    const flatNetwork = new FlatNetworkService(prisma, hosts, l2Networks, ipam, networkServices);
+    const vmInstances = new VmInstanceService(prisma, events, tags, jobs, configs, quotas, hosts, new HostAllocator(prisma, configs), {
+      offerings,
+      images: { getImageForVm: async (caller, uuid) => (await images.getImageForVm(caller, uuid)).image },
+      ipam, generateMac, flat: flatNetwork, volumes,
+    });
     const services: Services = {
+      vmInstances,
+      l2Networks, l3Networks, ipam, networkServices, flatNetwork,
       db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters, hosts, hostTracker, simulators,
+      sharing, offerings, backupStorages, imageStore, images,
+      primaryStorage, volumes,
     };
 
     const generatedAdminPassword = await accounts.bootstrapAdmin(config.adminPassword);
@@ -128,6 +190,15 @@ export async function createManagementNode(config: StrataConfig, opts: {
     registerZoneRoutes(api, zones);
     registerClusterRoutes(api, clusters);
     registerHostRoutes(api, hosts);
+    registerL2NetworkRoutes(api, l2Networks);
+    registerL3NetworkRoutes(api, l3Networks);
+    registerNetworkServiceRoutes(api, networkServices);
+    registerOfferingRoutes(api, offerings);
+    registerBackupStorageRoutes(api, backupStorages);
+    registerImageRoutes(api, images);
+    registerPrimaryStorageRoutes(api, primaryStorage);
+    registerVolumeRoutes(api, volumes);
+    registerVmInstanceRoutes(api, vmInstances);
     registerTagRoutes(api, prisma, tags);
     registerEventRoutes(api, prisma);
     registerAuditRoutes(api, prisma);
@@ -148,6 +219,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     app.use(express.json({ limit: "1mb" }));
     app.get("/v1/openapi.json", (_req, res) => void res.json(openapi));
     app.get("/health", (_req, res) => void res.json({ status: "ok", database: db.kind }));
+    registerImageStoreServing(app, imageStore); // before authenticate: its bearer token is not a session
     app.use(authenticate(accounts, accessKeys));
     app.use(auditRecorder(prisma, log));
     app.use("/v1", api.router);
@@ -159,6 +231,9 @@ export async function createManagementNode(config: StrataConfig, opts: {
     for (const type of opts.jobTypes ?? []) jobs.register(type);
     await jobs.start(opts.heartbeatMs);
     const stopAuditPruning = scheduleAuditPruning(prisma, configs, log);
+    const expungeTimer = setInterval(() => void vmInstances.expungeExpired().catch((err: unknown) => log.warn({ err }, "VM expunge sweep failed")),
+      configs.getNumber("vm", "expungeInterval") * 1000);
+    expungeTimer.unref();
     await hosts.readoptSimulators();
     if (!opts.noHostTracker) hostTracker.start();
 
@@ -181,6 +256,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
         await jobs.stop();
         await simulators.stopAll();
         stopAuditPruning();
+        clearInterval(expungeTimer);
         configs.stop();
         await db.close();
       },

@@ -41,7 +41,7 @@ export interface VmSpec {
   rootDisk: DiskSpec;
   dataDisks?: DiskSpec[];
   nics?: NicSpec[];
-  /** ISO attached as a read-only CD-ROM: the NoCloud config drive (cloud-init's CIDATA). */
+  /** ISO attached read-only after the volumes: the NoCloud config drive (cloud-init's CIDATA). */
   configDrivePath?: string;
   /** Host file the serial console is written to. */
   consoleLogPath: string;

@@ -82,4 +82,17 @@ export const Errors = {
   quotaExceeded: (quotaName: string, used: bigint, requested: bigint, limit: bigint) =>
     new ApiError("ID.1003", 400, `Quota ${quotaName} would be exceeded; free resources or ask an admin to raise it`,
       `used ${used}, requested ${requested}, quota ${limit}`),
+  /** PS.CAPACITY_EXCEEDED, 409: a primary storage cannot take a new volume (ZStack PrimaryStorageErrors). */
+  primaryStorageCapacityExceeded: (storage: string, details: string) =>
+    new ApiError("PS.CAPACITY_EXCEEDED", 409,
+      `Primary storage ${storage} lacks the capacity for this volume; free space, attach more storage, or raise ` +
+      "primaryStorage/overProvisioning.ratio or primaryStorage/usageThreshold", details),
+  /** PS.NO_AVAILABLE_STORAGE, 409: no Enabled, Connected primary storage is attached to the host's cluster. */
+  noPrimaryStorage: (details: string) =>
+    new ApiError("PS.NO_AVAILABLE_STORAGE", 409,
+      "No Enabled, Connected primary storage is attached to the host's cluster; attach one (POST /v1/clusters/{uuid}/primary-storage/{uuid})",
+      details),
+  /** PS.INIT_FAILED, 502: hosts could not prepare (mkdir/mount/statfs) a primary storage. */
+  primaryStorageInitFailed: (storage: string, details: string) =>
+    new ApiError("PS.INIT_FAILED", 502, `Hosts could not prepare primary storage ${storage}; fix the listed hosts and attach again`, details),
 } as const;

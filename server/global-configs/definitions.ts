@@ -56,6 +56,12 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
     "vCPUs offered per physical CPU thread (ZStack host.cpu.overProvisioning.ratio).", z.coerce.number().min(1).max(100)),
   def("host", "memory.overProvisioning.ratio", "Float", "1",
     "Bytes of VM memory offered per byte of host memory (ZStack mevoco.overProvisioning.memory).", z.coerce.number().min(0.1).max(10)),
+  // VM instances (ZStack VmGlobalConfig)
+  def("vm", "deletionPolicy", "String", "Delay",
+    "What destroying a VM does: Direct (expunge at once), Delay (recycle bin, expunged after vm/expungePeriod), Never (recycle bin until expunged by API).",
+    z.enum(["Direct", "Delay", "Never"])),
+  def("vm", "expungePeriod", "Integer", "86400", "Seconds a destroyed VM stays recoverable under the Delay policy.", int(0, 86_400 * 365)),
+  def("vm", "expungeInterval", "Integer", "3600", "Seconds between sweeps that expunge VMs past vm/expungePeriod.", int(10, 86_400)),
   // audit
   def("audit", "retentionDays", "Integer", "180", "Days audit records are kept.", int(1, 3650)),
   // quota defaults (ZStack QuotaConstant names); per-account overrides live in /v1/accounts/quotas
@@ -70,4 +76,11 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
   def("quota", "image.size", "Long", String(10n * TiB), "Default quota: total size of an account's images, bytes.",
     long(0n)),
   def("quota", "eip.num", "Long", "20", "Default quota: EIPs per account.", long(0n)),
+  // primary storage (ZStack PrimaryStorageGlobalConfig)
+  def("primaryStorage", "overProvisioning.ratio", "Float", "1.0",
+    "Virtual bytes of volumes offered per byte of primary storage: a volume reserves size / ratio (ZStack mevoco.overProvisioning.primaryStorage).",
+    z.coerce.number().min(0.1).max(100)),
+  def("primaryStorage", "usageThreshold", "Float", "0.9",
+    "Fraction (0–1] of a primary storage's capacity that volumes may use; a volume that would exceed it is refused (ZStack primaryStorage.capacityThreshold).",
+    z.coerce.number().gt(0).max(1)),
 ];

@@ -49,6 +49,9 @@ export const HOST_JOB_TYPES = { add: "AddHost", reconnect: "ReconnectHost", dele
  * state (Enabled/Disabled/PreMaintenance/Maintenance) is the operator's.
  */
 export class HostService {
+  /** Run after each handshake, before the host is marked Connected (e.g. preparing primary storage); a failure fails the connect. */
+  readonly connectHooks: ((hostUuid: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventBus,
@@ -196,6 +199,7 @@ export class HostService {
     await commandHostd(ep, "/host/connect", { hostUuid: h.uuid });
     const facts = await commandHostd<HostFacts>(ep, "/host/fact", {});
     const { success: _s, ...factFields } = facts as HostFacts & { success?: boolean };
+    for (const hook of this.connectHooks) await hook(h.uuid);
     return this.setStatus(h, "Connected", {
       architecture: facts.architecture, domainType: facts.domainType, cpuModelName: facts.cpuModelName,
       cpuSockets: facts.cpuSockets, cpuNum: facts.cpuNum, totalPhysicalMemory: BigInt(Math.floor(facts.totalMemory)),

@@ -15,6 +15,16 @@ export class ResourceRegistry {
     this.register("Zone", (uuid) => prisma.zone.findUnique({ where: { uuid }, select: { accountUuid: true } }));
     this.register("Cluster", (uuid) => prisma.cluster.findUnique({ where: { uuid }, select: { accountUuid: true } }));
     this.register("Host", (uuid) => prisma.host.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("L2Network", (uuid) => prisma.l2Network.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("L3Network", (uuid) => prisma.l3Network.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("IpRange", (uuid) => prisma.ipRange.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("InstanceOffering", (uuid) => prisma.instanceOffering.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("DiskOffering", (uuid) => prisma.diskOffering.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("BackupStorage", (uuid) => prisma.backupStorage.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("Image", (uuid) => prisma.image.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("PrimaryStorage", (uuid) => prisma.primaryStorage.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("Volume", (uuid) => prisma.volume.findUnique({ where: { uuid }, select: { accountUuid: true } }));
+    this.register("VmInstance", (uuid) => prisma.vmInstance.findUnique({ where: { uuid }, select: { accountUuid: true } }));
   }
 
   register(resourceType: string, find: Finder): void {

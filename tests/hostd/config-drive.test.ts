@@ -51,12 +51,12 @@ describe("NoCloud config drives", () => {
     assert.equal(r.status, 400);
   });
 
-  it("attaches the drive to the domain as a read-only IDE CD-ROM", () => {
+  it("attaches the drive to the domain as a read-only virtio disk after the volumes", () => {
     const xml = buildDomainXml({
       vmInstanceUuid: "0123456789abcdef0123456789abcdef", cpuNum: 1, memorySize: 64 * 1024 * 1024, domainType: "qemu",
       rootDisk: { path: "/var/lib/x/root.qcow2" }, configDrivePath: "/var/lib/x/cidata.iso", consoleLogPath: "/var/log/x.log",
     });
-    assert.match(xml, /<disk type='file' device='cdrom'>\s*<driver name='qemu' type='raw'\/>\s*<source file='\/var\/lib\/x\/cidata.iso'\/>\s*<target dev='hdc' bus='ide'\/>\s*<readonly\/>/);
+    assert.match(xml, /<disk type='file' device='disk'>\s*<driver name='qemu' type='raw'\/>\s*<source file='\/var\/lib\/x\/cidata.iso'\/>\s*<target dev='vdb' bus='virtio'\/>\s*<readonly\/>/);
   });
 
   it("writes YAML list items for keys", () => {

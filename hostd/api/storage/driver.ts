@@ -1,0 +1,151 @@
+/**
+ * Storage I/O on a host for the /storage/* commands: directories, NFS mounts, statfs, file
+ * copies, qcow2 resizes. `HostStorage` touches the real filesystem (through execFile, never a
+ * shell); `SimStorage` answers from memory for simulator hosts, with no disk I/O at all.
+ */
+import { mkdir, rename, rm, stat, statfs, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { run, ExecError } from "../../drivers/exec.ts";
+import { DriverError } from "../../drivers/types.ts";
+
+/** Capacity of the filesystem holding a path, in bytes (statfs, as `df -B1` shows it). */
+export interface StorageCapacity {
+  /** f_blocks × f_bsize. */
+  totalCapacity: number;
+  /** f_bavail × f_bsize: what an unprivileged writer can still use. */
+  availableCapacity: number;
+}
+
+/** What /storage/init needs. */
+export interface InitSpec {
+  type: "LocalStorage" | "NFS" | "SharedMountPoint";
+  url: string;
+  mountPath?: string;
+  mountOptions?: string;
+}
+
+/** The storage operations of one host. Methods reject with DriverError. */
+export interface StorageBackend {
+  /** Prepares the storage on this host and returns its capacity and the directory volumes go in. */
+  init(spec: InitSpec): Promise<StorageCapacity & { path: string }>;
+  capacity(path: string): Promise<StorageCapacity>;
+  /** Copies `src` to `dst` (sparse); returns the size of `dst` in bytes. */
+  copyFile(src: string, dst: string): Promise<{ size: number }>;
+  /** Grows a qcow2 volume to `size` bytes; returns virtual and allocated sizes. */
+  resizeVolume(installPath: string, size: number): Promise<{ installPath: string; size: number; actualSize: number }>;
+}
+
+/** Real storage on this host. */
+export class HostStorage implements StorageBackend {
+  constructor(private readonly timeoutMs = 30_000) {}
+
+  async init(spec: InitSpec): Promise<StorageCapacity & { path: string }> {
+    if (spec.type === "LocalStorage") {
+      await mkdir(spec.url, { recursive: true });
+      return { path: spec.url, ...(await this.capacity(spec.url)) };
+    }
+    if (spec.type === "SharedMountPoint") {
+      const st = await stat(spec.url).catch(() => undefined);
+      if (!st?.isDirectory()) {
+        throw new DriverError(`SharedMountPoint ${spec.url} is not a directory on this host: mount the shared filesystem there first`);
+      }
+      return { path: spec.url, ...(await this.capacity(spec.url)) };
+    }
+    const mountPath = spec.mountPath!;
+    await mkdir(mountPath, { recursive: true });
+    if (!(await isMountedFrom(mountPath, spec.url))) {
+      const args = ["-t", "nfs", ...(spec.mountOptions ? ["-o", spec.mountOptions] : []), spec.url, mountPath];
+      await this.exec("mount", args);
+    }
+    return { path: mountPath, ...(await this.capacity(mountPath)) };
+  }
+
+  async capacity(path: string): Promise<StorageCapacity> {
+    try {
+      const s = await statfs(path);
+      return { totalCapacity: s.blocks * s.bsize, availableCapacity: s.bavail * s.bsize };
+    } catch (err) {
+      throw new DriverError(`statfs ${path}: ${(err as Error).message}`);
+    }
+  }
+
+  async copyFile(src: string, dst: string): Promise<{ size: number }> {
+    await mkdir(dirname(dst), { recursive: true });
+    // Copy beside the destination, then rename: a reader never sees a half-written file.
+    const tmp = `${dst}.copying`;
+    try {
+      await this.exec("cp", ["--sparse=always", "--", src, tmp], 3_600_000);
+      await rename(tmp, dst);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err instanceof DriverError ? err : new DriverError(`copy ${src} to ${dst}: ${(err as Error).message}`);
+    }
+    return { size: (await stat(dst)).size };
+  }
+
+  async resizeVolume(installPath: string, size: number) {
+    const before = await this.info(installPath);
+    if (size < before.virtualSize) {
+      throw new DriverError(`volume ${installPath} is ${before.virtualSize} bytes; shrinking to ${size} is refused`);
+    }
+    if (size > before.virtualSize) await this.exec("qemu-img", ["resize", "-f", before.format, installPath, String(size)]);
+    const after = await this.info(installPath);
+    return { installPath, size: after.virtualSize, actualSize: after.actualSize };
+  }
+
+  private async info(path: string): Promise<{ format: string; virtualSize: number; actualSize: number }> {
+    const { stdout } = await this.exec("qemu-img", ["info", "--output=json", "-U", path]);
+    const j = JSON.parse(stdout) as { format?: string; "virtual-size"?: number; "actual-size"?: number };
+    return { format: j.format ?? "raw", virtualSize: j["virtual-size"] ?? 0, actualSize: j["actual-size"] ?? 0 };
+  }
+
+  private async exec(file: string, args: string[], timeoutMs = this.timeoutMs) {
+    try {
+      return await run(file, args, timeoutMs);
+    } catch (err) {
+      throw new DriverError(err instanceof ExecError ? err.message : String(err));
+    }
+  }
+}
+
+/** True when /proc/mounts shows `source` mounted on `mountPath`. */
+async function isMountedFrom(mountPath: string, source: string): Promise<boolean> {
+  const mounts = await readFile("/proc/mounts", "utf8").catch(() => "");
+  return mounts.split("\n").some((line) => {
+    const [dev, dir] = line.split(" ");
+    return dir === mountPath && dev === source;
+  });
+}
+
+/** Storage of a simulator host: answers from memory, never touches the disk. */
+export class SimStorage implements StorageBackend {
+  private readonly files = new Map<string, number>();
+
+  /** @param diskSize simulated filesystem size in bytes (default 4 TiB, as the sim driver's). */
+  constructor(private readonly diskSize = 4 * 1024 ** 4) {}
+
+  async init(spec: InitSpec): Promise<StorageCapacity & { path: string }> {
+    const path = spec.type === "NFS" ? spec.mountPath! : spec.url;
+    return { path, ...(await this.capacity(path)) };
+  }
+
+  async capacity(_path: string): Promise<StorageCapacity> {
+    const used = [...this.files.values()].reduce((s, n) => s + n, 0);
+    return { totalCapacity: this.diskSize, availableCapacity: Math.max(0, this.diskSize - used) };
+  }
+
+  async copyFile(src: string, dst: string): Promise<{ size: number }> {
+    const size = this.files.get(src) ?? 0;
+    this.files.set(dst, size);
+    return { size };
+  }
+
+  async resizeVolume(installPath: string, size: number) {
+    const current = this.files.get(installPath);
+    if (current !== undefined && size < current) {
+      throw new DriverError(`volume ${installPath} is ${current} bytes; shrinking to ${size} is refused`);
+    }
+    this.files.set(installPath, size);
+    return { installPath, size, actualSize: 196_608 };
+  }
+}

@@ -1,0 +1,105 @@
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { Errors } from "../errors/catalogue.ts";
+import type { GlobalConfigService } from "../global-configs/service.ts";
+
+/** Where a reservation is taken: a shared primary storage, or one host of a LocalStorage. */
+export interface CapacityTarget {
+  uuid: string;
+  name: string;
+  /** Set for LocalStorage: the host whose LocalStorageHostRef holds the capacity. */
+  hostUuid?: string;
+}
+
+/** Basis points: the usage threshold as an integer, so the SQL compares integers only. */
+const BP = 10_000n;
+
+/**
+ * Capacity bookkeeping of primary storage (ZStack PrimaryStorageCapacityUpdater and
+ * PrimaryStorageOverProvisioningManager).
+ *
+ * Figures, all bytes: `totalCapacity` is the filesystem size; `availableCapacity` is what is
+ * not reserved by volumes and image caches. A volume of virtual size S reserves
+ * ceil(S / primaryStorage/overProvisioning.ratio). A reservation is refused (PS.CAPACITY_EXCEEDED)
+ * when it does not fit in availableCapacity, when reserved capacity would pass
+ * primaryStorage/usageThreshold of the total, or when the filesystem the hosts last reported is
+ * already fuller than that threshold.
+ *
+ * Each reservation is one conditional UPDATE (`... WHERE availableCapacity >= r AND ...`), so
+ * concurrent reservations, on one management node or several, never over-commit.
+ * For LocalStorage the host's row is the one checked; the storage's totals follow it in the
+ * same transaction.
+ */
+export class PrimaryStorageCapacity {
+  constructor(private readonly prisma: PrismaClient, private readonly configs: GlobalConfigService) {}
+
+  /** Bytes a volume of `size` virtual bytes reserves at the current over-provisioning ratio. */
+  reservationFor(size: bigint): bigint {
+    const ratio = this.configs.getNumber("primaryStorage", "overProvisioning.ratio");
+    const scaled = BigInt(Math.round(ratio * 10_000));
+    return (size * BP + scaled - 1n) / scaled;
+  }
+
+  private thresholdBp(): bigint {
+    return BigInt(Math.round(this.configs.getNumber("primaryStorage", "usageThreshold") * 10_000));
+  }
+
+  /**
+   * Reserves capacity for a volume of `size` virtual bytes and returns the bytes reserved.
+   * `exact` reserves `size` itself, without over-provisioning (image caches: real files).
+   * @throws ApiError PS.CAPACITY_EXCEEDED (409) naming the storage, the request and the figures.
+   */
+  async reserve(t: CapacityTarget, size: bigint, opts: { exact?: boolean } = {}): Promise<bigint> {
+    const r = opts.exact ? size : this.reservationFor(size);
+    const bp = this.thresholdBp();
+    const ok = await this.prisma.$transaction(async (tx) => {
+      const n = t.hostUuid
+        ? await tx.$executeRaw`
+            UPDATE "LocalStorageHostRef" SET "availableCapacity" = "availableCapacity" - ${r}::bigint, "lastOpDate" = now()
+            WHERE "primaryStorageUuid" = ${t.uuid} AND "hostUuid" = ${t.hostUuid}
+              AND "availableCapacity" >= ${r}::bigint
+              AND ("totalCapacity" - "availableCapacity" + ${r}::bigint)::numeric * ${BP}::bigint <= "totalCapacity"::numeric * ${bp}::bigint
+              AND ("totalPhysicalCapacity" - "availablePhysicalCapacity")::numeric * ${BP}::bigint <= "totalPhysicalCapacity"::numeric * ${bp}::bigint`
+        : await tx.$executeRaw`
+            UPDATE "PrimaryStorage" SET "availableCapacity" = "availableCapacity" - ${r}::bigint, "lastOpDate" = now()
+            WHERE "uuid" = ${t.uuid}
+              AND "availableCapacity" >= ${r}::bigint
+              AND ("totalCapacity" - "availableCapacity" + ${r}::bigint)::numeric * ${BP}::bigint <= "totalCapacity"::numeric * ${bp}::bigint
+              AND ("totalPhysicalCapacity" - "availablePhysicalCapacity")::numeric * ${BP}::bigint <= "totalPhysicalCapacity"::numeric * ${bp}::bigint`;
+      if (n === 0) return false;
+      if (t.hostUuid) {
+        await tx.$executeRaw`UPDATE "PrimaryStorage" SET "availableCapacity" = "availableCapacity" - ${r}::bigint WHERE "uuid" = ${t.uuid}`;
+      }
+      return true;
+    });
+    if (!ok) throw await this.refusal(t, size, r);
+    return r;
+  }
+
+  /** Returns `reserved` bytes (what {@link reserve} returned) to the storage, never above its total. */
+  async release(t: Omit<CapacityTarget, "name">, reserved: bigint): Promise<void> {
+    if (reserved <= 0n) return;
+    await this.prisma.$transaction(async (tx) => {
+      if (t.hostUuid) {
+        await tx.$executeRaw`
+          UPDATE "LocalStorageHostRef" SET "availableCapacity" = LEAST("totalCapacity", "availableCapacity" + ${reserved}::bigint), "lastOpDate" = now()
+          WHERE "primaryStorageUuid" = ${t.uuid} AND "hostUuid" = ${t.hostUuid}`;
+      }
+      await tx.$executeRaw`
+        UPDATE "PrimaryStorage" SET "availableCapacity" = LEAST("totalCapacity", "availableCapacity" + ${reserved}::bigint), "lastOpDate" = now()
+        WHERE "uuid" = ${t.uuid}`;
+    });
+  }
+
+  private async refusal(t: CapacityTarget, size: bigint, r: bigint) {
+    const row = t.hostUuid
+      ? await this.prisma.localStorageHostRef.findUnique({ where: { primaryStorageUuid_hostUuid: { primaryStorageUuid: t.uuid, hostUuid: t.hostUuid } } })
+      : await this.prisma.primaryStorage.findUnique({ where: { uuid: t.uuid } });
+    const threshold = this.configs.get("primaryStorage", "usageThreshold");
+    const where = `${t.name} (${t.uuid})${t.hostUuid ? ` on host ${t.hostUuid}` : ""}`;
+    if (!row) return Errors.primaryStorageCapacityExceeded(where, "it has no capacity record (not initialised on that host)");
+    return Errors.primaryStorageCapacityExceeded(where,
+      `requested ${size} bytes (reserving ${r} at over-provisioning ratio ${this.configs.get("primaryStorage", "overProvisioning.ratio")}); ` +
+      `available ${row.availableCapacity} of total ${row.totalCapacity}; physical free ${row.availablePhysicalCapacity} of ` +
+      `${row.totalPhysicalCapacity}; usage threshold ${threshold}`);
+  }
+}

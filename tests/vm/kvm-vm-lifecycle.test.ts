@@ -1,0 +1,184 @@
+/**
+ * The main job, end to end: a VM created through the REST API runs on a real KVM host (this
+ * machine, added over SSH), boots the tiny guest image with the IP that IPAM allocated (served
+ * by Strata's flat DHCP), the hostname and userdata from the config drive, and goes through its
+ * lifecycle, leaving nothing behind.
+ * Needs ../shared/guest-image/build.sh output at $STRATA_GUEST_IMAGE (default
+ * /tmp/guest-image/strata-tiny.qcow2); .ci/run builds it.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { settle } from "../support/jobs.ts";
+import { eventually, startNode, type TestNode } from "../support/node.ts";
+import { sparePort, startSshd, type TestSshd } from "../support/sshd.ts";
+
+const GUEST_IMAGE = process.env.STRATA_GUEST_IMAGE ?? "/tmp/guest-image/strata-tiny.qcow2";
+const MiB = 1024 ** 2;
+const PHY = "strata-phy9";
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
+const virsh = (...args: string[]) => sh("virsh", ["-c", "qemu:///system", ...args]);
+
+describe("a VM on a real KVM host, through the REST API", () => {
+  let t: TestNode;
+  let sshd: TestSshd;
+  let hostdPort: number;
+  let vm: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let bridge = "";
+  const tmp = mkdtempSync(join(tmpdir(), "strata-vm-"));
+  const ids: Record<string, string> = {};
+
+  const job = async (r: Promise<{ status: number; body: any; text: string; headers: Headers }>, timeout = 180_000) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const s = await settle(t.admin, await r as never, timeout);
+    assert.equal(s.status, 200, s.text);
+    return s.body;
+  };
+  const ok = async (r: Promise<{ status: number; body: any; text: string }>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const x = await r;
+    assert.ok(x.status < 300, `${x.status} ${x.text}`);
+    return x.body;
+  };
+
+  before(async () => {
+    assert.ok(existsSync(GUEST_IMAGE), `guest image ${GUEST_IMAGE} (build it with ../shared/guest-image/build.sh)`);
+    try { sh("ip", ["link", "del", PHY]); } catch { /* absent */ }
+    // The L2 network's uplink: one end of a veth pair (this kernel has no dummy module), so no
+    // real interface of the machine is touched.
+    sh("ip", ["link", "add", PHY, "type", "veth", "peer", "name", `${PHY}p`]);
+    sh("ip", ["link", "set", PHY, "up"]);
+    t = await startNode();
+    sshd = await startSshd();
+    hostdPort = await sparePort();
+    const a = t.admin;
+    ids.zone = (await ok(a.post("/v1/zones", { params: { name: "z" } }))).inventory.uuid;
+    ids.cluster = (await ok(a.post("/v1/clusters", { params: { zoneUuid: ids.zone, name: "c", hypervisorType: "KVM" } }))).inventory.uuid;
+    ids.host = (await job(a.post("/v1/hosts/kvm", {
+      params: { clusterUuid: ids.cluster, name: "h", managementIp: "127.0.0.1", sshPort: sshd.port, privateKey: sshd.privateKey, hostdPort },
+    }))).inventory.uuid;
+    ids.ps = (await ok(a.post("/v1/primary-storage/local-storage", { params: { name: "local", url: join(tmp, "ps"), zoneUuid: ids.zone } }))).inventory.uuid;
+    const attachPs = await a.post(`/v1/clusters/${ids.cluster}/primary-storage/${ids.ps}`, {});
+    if (attachPs.status === 202) await job(Promise.resolve(attachPs)); else assert.equal(attachPs.status, 200, attachPs.text);
+    ids.bs = (await ok(a.post("/v1/backup-storage/image-store", { params: { name: "bs", url: join(tmp, "bs"), hostname: "127.0.0.1" } }))).inventory.uuid;
+    await ok(a.post(`/v1/zones/${ids.zone}/backup-storage/${ids.bs}`, {}));
+    ids.image = (await job(a.post("/v1/images", {
+      params: { name: "tiny", url: `file://${GUEST_IMAGE}`, format: "qcow2", mediaType: "RootVolumeTemplate", platform: "Linux", backupStorageUuids: [ids.bs] },
+    }))).inventory.uuid;
+    ids.offering = (await ok(a.post("/v1/instance-offerings", { params: { name: "small", cpuNum: 1, memorySize: 256 * MiB } }))).inventory.uuid;
+    ids.disk = (await ok(a.post("/v1/disk-offerings", { params: { name: "d64", diskSize: 64 * MiB } }))).inventory.uuid;
+    ids.l2 = (await ok(a.post("/v1/l2-networks/no-vlan", { params: { name: "l2", zoneUuid: ids.zone, physicalInterface: PHY } }))).inventory.uuid;
+    const attachL2 = await a.post(`/v1/l2-networks/${ids.l2}/clusters/${ids.cluster}`, {});
+    if (attachL2.status === 202) await job(Promise.resolve(attachL2)); else assert.equal(attachL2.status, 200, attachL2.text);
+    ids.l3 = (await ok(a.post("/v1/l3-networks", { params: { name: "flat", l2NetworkUuid: ids.l2, category: "Private" } }))).inventory.uuid;
+    await ok(a.post(`/v1/l3-networks/${ids.l3}/ip-ranges`, { params: { name: "r", startIp: "10.252.0.10", endIp: "10.252.0.50", netmask: "255.255.255.0", gateway: "10.252.0.1" } }));
+    const providers = (await ok(a.get("/v1/network-services/providers"))).inventories;
+    const flat = providers.find((p: { type: string }) => p.type === "Flat");
+    await ok(a.post(`/v1/l3-networks/${ids.l3}/network-services`, { networkServices: { [flat.uuid]: ["DHCP", "Userdata"] } }));
+  });
+
+  after(async () => {
+    if (vm?.uuid) {
+      try { virsh("destroy", vm.uuid); } catch { /* not running */ }
+      try { virsh("undefine", vm.uuid); } catch { /* not defined */ }
+    }
+    try { sh("kill", ["-KILL", "--", `-${readFileSync(`/var/lib/strata-hostd-${hostdPort}/supervisor.pid`, "utf8").trim()}`]); } catch { /* gone */ }
+    rmSync(`/var/lib/strata-hostd-${hostdPort}`, { recursive: true, force: true });
+    await sshd?.stop();
+    await t?.destroy();
+    try { sh("ip", ["link", "del", PHY]); } catch { /* gone */ }
+    if (bridge) try { sh("ip", ["link", "del", bridge]); } catch { /* gone */ }
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("creates a VM that runs with the offering's CPU and memory, a backed root disk and the allocated MAC on the bridge", async () => {
+    const userData = Buffer.from("#!/bin/sh\necho STRATA-USERDATA-RAN\n").toString("base64");
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5Zm9yc3RyYXRhdGVzdHNvbmx5MDAwMDA= test@strata";
+    const r = await job(t.admin.post("/v1/vm-instances", {
+      params: { name: "web 1", instanceOfferingUuid: ids.offering, imageUuid: ids.image, l3NetworkUuids: [ids.l3], dataDiskOfferingUuids: [ids.disk] },
+      systemTags: [`userdata::${userData}`, "hostname::web-1", `sshkey::${key}`],
+    }), 300_000);
+    vm = r.inventory;
+    assert.equal(vm.state, "Running");
+    assert.equal(vm.hostUuid, ids.host);
+    const nic = vm.vmNics[0];
+    assert.match(nic.ip, /^10\.252\.0\.(\d+)$/);
+
+    const info = virsh("dominfo", vm.uuid);
+    assert.match(info, /State:\s+running/);
+    assert.match(info, /CPU\(s\):\s+1\n/);
+    assert.match(info, new RegExp(`Max memory:\\s+${256 * 1024} KiB`));
+    const blk = virsh("domblklist", vm.uuid);
+    const root = vm.allVolumes.find((v: { type: string }) => v.type === "Root");
+    assert.ok(blk.includes(root.installPath), blk);
+    // -U: the running domain holds the image's write lock.
+    const backing = JSON.parse(sh("qemu-img", ["info", "-U", "--output=json", root.installPath]))["backing-filename"];
+    assert.ok(backing, "root volume has a backing file");
+    const cache = await t.node.services.db.prisma.imageCache.findFirst({ where: { imageUuid: ids.image } });
+    assert.equal(backing, cache?.installUrl);
+    assert.match(blk, /vdb/, "data volume attached");
+    const ifaces = virsh("domiflist", vm.uuid);
+    assert.ok(ifaces.includes(nic.mac), ifaces);
+    bridge = /bridge\s+(\S+)/.exec(ifaces)?.[1] ?? "";
+    assert.ok(bridge, ifaces);
+  });
+
+  it("boots the guest with the hostname, the userdata and the very IP IPAM allocated, served by Strata's DHCP", async () => {
+    const log = `/var/lib/strata-hostd-${hostdPort}/data/console/${vm.uuid}.log`;
+    const up = await eventually(async () => {
+      const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+      return /STRATA-GUEST-UP .*eth0=\S+/.exec(text)?.[0];
+    }, 180_000, 1000);
+    assert.ok(up, `console:\n${existsSync(log) ? readFileSync(log, "utf8").slice(-2000) : "(no log)"}`);
+    assert.match(up, /hostname=web-1/);
+    assert.match(up, new RegExp(`eth0=${vm.vmNics[0].ip.replace(/\./g, "\\.")}(\\s|$)`));
+    assert.match(readFileSync(log, "utf8"), /STRATA-USERDATA-RAN/);
+  });
+
+  it("answers http://<its ip>/ from the host", async () => {
+    // The host reaches the guest through the bridge, as the L3 network's gateway would.
+    try { sh("ip", ["addr", "add", "10.252.0.1/24", "dev", bridge]); } catch { /* already there */ }
+    const body = await eventually(async () => {
+      try {
+        return await (await fetch(`http://${vm.vmNics[0].ip}/`, { signal: AbortSignal.timeout(3000) })).text();
+      } catch {
+        return undefined;
+      }
+    }, 60_000, 1000);
+    assert.equal(body?.trim(), "web-1");
+  });
+
+  it("stops, starts, reboots, pauses and resumes, with libvirt agreeing each time", async () => {
+    const act = (action: string, body: object = {}) => job(t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { [action]: body }), 180_000);
+    assert.equal((await act("stopVmInstance", { type: "cold" })).inventory.state, "Stopped");
+    assert.match(virsh("domstate", vm.uuid), /shut off/);
+    const refused = await t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { pauseVmInstance: {} });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.error.details, /Stopped/);
+    assert.equal((await act("startVmInstance")).inventory.state, "Running");
+    assert.match(virsh("domstate", vm.uuid), /running/);
+    assert.equal((await act("rebootVmInstance")).inventory.state, "Running");
+    assert.equal((await act("pauseVmInstance")).inventory.state, "Paused");
+    assert.match(virsh("domstate", vm.uuid), /paused/);
+    assert.equal((await act("resumeVmInstance")).inventory.state, "Running");
+    assert.match(virsh("domstate", vm.uuid), /running/);
+  });
+
+  it("destroys into the recycle bin, recovers, and expunges leaving nothing in libvirt or on disk", async () => {
+    const files = vm.allVolumes.map((v: { installPath: string }) => v.installPath);
+    const destroyed = await job(t.admin.delete(`/v1/vm-instances/${vm.uuid}`), 180_000);
+    assert.equal(destroyed.inventory.state, "Destroyed");
+    assert.ok(files.every((f: string) => existsSync(f)), "volumes kept in the recycle bin");
+    const recovered = await t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { recoverVmInstance: {} });
+    assert.equal(recovered.body.inventory.state, "Stopped");
+    await job(t.admin.delete(`/v1/vm-instances/${vm.uuid}`), 180_000);
+    await job(t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { expungeVmInstance: {} }), 180_000);
+    assert.equal((await t.admin.get(`/v1/vm-instances/${vm.uuid}`)).status, 404);
+    assert.doesNotMatch(virsh("list", "--all", "--name"), new RegExp(vm.uuid));
+    for (const f of files) assert.equal(existsSync(f), false, `${f} removed`);
+    const ip = await t.node.services.db.prisma.usedIp.count({ where: { ip: vm.vmNics[0].ip, usedFor: "VmNic" } });
+    assert.equal(ip, 0, "IP released");
+    vm = {};
+  });
+});
