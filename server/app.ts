@@ -48,6 +48,7 @@ import { registerNetworkServiceRoutes } from "./network-services/routes.ts";
 import { NetworkServiceService } from "./network-services/service.ts";
 import { HostService } from "./hosts/service.ts";
 import { HostTracker } from "./hosts/tracker.ts";
+import { registerHostdCallbacks } from "./hosts/hostd-callbacks.ts";
 import { ZoneService } from "./zones/service.ts";
 import { SharingService } from "./sharing/service.ts";
 import { registerOfferingRoutes } from "./offerings/routes.ts";
@@ -220,6 +221,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     app.get("/v1/openapi.json", (_req, res) => void res.json(openapi));
     app.get("/health", (_req, res) => void res.json({ status: "ok", database: db.kind }));
     registerImageStoreServing(app, imageStore); // before authenticate: its bearer token is not a session
+    registerHostdCallbacks(app, prisma, cipher, (hostUuid, vmUuid, to) => vmInstances.onHypervisorReport(hostUuid, vmUuid, to));
     app.use(authenticate(accounts, accessKeys));
     app.use(auditRecorder(prisma, log));
     app.use("/v1", api.router);
@@ -246,6 +248,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
           const port = typeof addr === "object" && addr ? addr.port : config.port;
           const host = config.listen === "0.0.0.0" ? "127.0.0.1" : config.listen;
           node.url = `http://${host}:${port}`;
+          hosts.callbackBaseUrl = () => config.callbackUrl ?? node.url;
           resolve(node.url);
         });
         server.once("error", reject);

@@ -20,6 +20,12 @@ export interface StrataConfig {
   secretKey: string | undefined;
   /** Log level for pino (STRATA_LOG_LEVEL, default info). */
   logLevel: string;
+  /**
+   * Base URL hosts' agents reach this node at, for their reports (STRATA_CALLBACK_URL, e.g.
+   * http://192.0.2.1:8080); default: the URL the node listens on, which suits hosts that can
+   * reach that address.
+   */
+  callbackUrl: string | undefined;
 }
 
 const EnvSchema = z.object({
@@ -30,6 +36,7 @@ const EnvSchema = z.object({
   STRATA_ADMIN_PASSWORD: z.string().min(8, "STRATA_ADMIN_PASSWORD must have at least 8 characters").optional(),
   STRATA_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, "STRATA_SECRET_KEY must be 64 hex characters").optional(),
   STRATA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  STRATA_CALLBACK_URL: z.string().url().optional(),
 });
 
 /**
@@ -52,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
     adminPassword: e.STRATA_ADMIN_PASSWORD,
     secretKey: e.STRATA_SECRET_KEY,
     logLevel: e.STRATA_LOG_LEVEL,
+    callbackUrl: e.STRATA_CALLBACK_URL?.replace(/\/+$/, ""),
   };
 }

@@ -10,6 +10,7 @@ import { buildDomainXml } from "../domain-xml.ts";
 import type { DomainStats, VmState } from "../parsers/virsh.ts";
 import {
   DriverError,
+  type DiskSpec,
   type DomainSummary,
   type DomainType,
   type HostCapacity,
@@ -39,6 +40,8 @@ export const SIM_COMMANDS = [
   "createVolume",
   "deleteVolume",
   "createConfigDrive",
+  "attachDisk",
+  "detachDisk",
 ] as const;
 
 /** One of SIM_COMMANDS. */
@@ -56,6 +59,8 @@ const MUTATING: ReadonlySet<SimCommand> = new Set([
   "createVolume",
   "deleteVolume",
   "createConfigDrive",
+  "attachDisk",
+  "detachDisk",
 ]);
 
 /** Shape of the simulated host and its behaviour. All fields optional. */
@@ -259,6 +264,18 @@ export class SimDriver implements HypervisorDriver {
     const d = this.get(name);
     if (d.state !== "Stopped") throw new DriverError(`cannot undefine active domain ${name}`);
     this.domains.delete(name);
+  }
+
+  async attachDisk(name: string, disk: DiskSpec & { target?: string }): Promise<void> {
+    await this.enter("attachDisk");
+    const d = this.running(name);
+    d.spec = { ...d.spec, dataDisks: [...(d.spec.dataDisks ?? []), { path: disk.path, format: disk.format }] };
+  }
+
+  async detachDisk(name: string, path: string): Promise<void> {
+    await this.enter("detachDisk");
+    const d = this.running(name);
+    d.spec = { ...d.spec, dataDisks: (d.spec.dataDisks ?? []).filter((x) => x.path !== path) };
   }
 
   async pause(name: string): Promise<void> {

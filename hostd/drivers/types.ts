@@ -149,12 +149,13 @@ export interface VolumeInfo {
 export class DriverError extends Error {
   constructor(
     message: string,
-    /** DOMAIN_NOT_FOUND, DOMAIN_NOT_RUNNING, VOLUME_EXISTS, INJECTED_FAILURE, or COMMAND_FAILED. */
+    /** DOMAIN_NOT_FOUND, DOMAIN_NOT_RUNNING, VOLUME_EXISTS, INJECTED_FAILURE, DETACH_TIMEOUT, or COMMAND_FAILED. */
     readonly code:
       | "DOMAIN_NOT_FOUND"
       | "DOMAIN_NOT_RUNNING"
       | "VOLUME_EXISTS"
       | "INJECTED_FAILURE"
+      | "DETACH_TIMEOUT"
       | "COMMAND_FAILED" = "COMMAND_FAILED",
   ) {
     super(message);
@@ -194,6 +195,13 @@ export interface HypervisorDriver {
   domstats(): Promise<DomainStats[]>;
   /** Creates a qcow2 image of `size` bytes, optionally on top of a backing file. */
   createVolume(req: { installPath: string; size: number; backingFile?: string }): Promise<VolumeInfo>;
+  /**
+   * Hot-plugs a disk into a running or paused domain as virtio `target` (e.g. vdc). A stopped
+   * domain needs nothing: the next start carries the disk in its spec.
+   */
+  attachDisk(name: string, disk: DiskSpec & { target?: string }): Promise<void>;
+  /** Hot-unplugs the disk at `path` from a running or paused domain; absent is not an error. */
+  detachDisk(name: string, path: string): Promise<void>;
   /** Deletes an image file; a missing file is not an error. */
   deleteVolume(installPath: string): Promise<void>;
   /**

@@ -9,12 +9,13 @@ import { mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { decideDomainType } from "../domain-type.ts";
-import { buildDomainXml } from "../domain-xml.ts";
+import { buildDomainXml, virtioDiskName } from "../domain-xml.ts";
 import { parseDomstats, parseVirshVersion, type DomainStats, type VmState } from "../parsers/virsh.ts";
 import { ExecError, run } from "./exec.ts";
 import { DEFAULT_HOST_PATHS, HostProbe, type HostPaths } from "./host-probe.ts";
 import {
   DriverError,
+  type DiskSpec,
   type DomainSummary,
   type DomainType,
   type HostCapacity,
@@ -170,6 +171,34 @@ export class VirshDriver implements HypervisorDriver {
 
   async pause(name: string): Promise<void> {
     await this.virsh(["suspend", name]);
+  }
+
+  async attachDisk(name: string, disk: DiskSpec & { target?: string }): Promise<void> {
+    let target = disk.target;
+    if (!target) {
+      const { stdout } = await this.virsh(["domblklist", name]);
+      const used = new Set(stdout.split("\n").map((l) => l.trim().split(/\s+/)[0]));
+      for (let i = 0; !target; i++) if (!used.has(virtioDiskName(i))) target = virtioDiskName(i);
+    }
+    await this.virsh(["attach-disk", name, disk.path, target, "--driver", "qemu", "--subdriver", disk.format ?? "qcow2",
+      "--targetbus", "virtio", "--live"]);
+  }
+
+  async detachDisk(name: string, path: string): Promise<void> {
+    const { stdout } = await this.virsh(["domblklist", name]);
+    // "Target   Source" rows: find the target that holds this file.
+    const target = stdout.split("\n").map((l) => l.trim().split(/\s+/)).find((cols) => cols[1] === path)?.[0];
+    if (!target) return;
+    await this.virsh(["detach-disk", name, target, "--live"]);
+    // Unplugging a virtio disk completes only when the guest acknowledges the ACPI eject;
+    // a guest without PCI hot-unplug support keeps the disk, which must not pass as detached.
+    for (let waited = 0; waited < 10_000; waited += 250) {
+      const { stdout: now } = await this.virsh(["domblklist", name]);
+      if (!now.includes(path)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new DriverError(`the guest did not release ${path} within 10 s; it needs ACPI PCI hot-unplug support, or stop the VM and detach`,
+      "DETACH_TIMEOUT");
   }
 
   async resume(name: string): Promise<void> {

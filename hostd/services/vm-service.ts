@@ -162,6 +162,26 @@ export class VmService {
   }
 
   /** Deletes a volume file; deleting a missing file succeeds. */
+  /** Hot-plugs a volume into a running or paused VM; a stopped or absent VM needs nothing. */
+  attachVolume(req: { vmInstanceUuid: string; installPath: string; format?: "qcow2" | "raw"; target?: string }): Promise<{ attached: boolean }> {
+    return this.op(req.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(req.vmInstanceUuid);
+      if (state !== "Running" && state !== "Paused") return { attached: false };
+      await this.driver.attachDisk(req.vmInstanceUuid, { path: req.installPath, format: req.format, target: req.target });
+      return { attached: true };
+    });
+  }
+
+  /** Hot-unplugs a volume from a running or paused VM. */
+  detachVolume(req: { vmInstanceUuid: string; installPath: string }): Promise<{ detached: boolean }> {
+    return this.op(req.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(req.vmInstanceUuid);
+      if (state !== "Running" && state !== "Paused") return { detached: false };
+      await this.driver.detachDisk(req.vmInstanceUuid, req.installPath);
+      return { detached: true };
+    });
+  }
+
   /** Writes a NoCloud config drive; meta-data is written as YAML (`key: value` lines, as cloud-init writes it). */
   createConfigDrive(req: { installPath: string; metaData: Record<string, string | string[] | undefined>; userData: string }): Promise<{ installPath: string }> {
     return this.locks.run(`volume:${req.installPath}`, () =>

@@ -51,6 +51,8 @@ export const HOST_JOB_TYPES = { add: "AddHost", reconnect: "ReconnectHost", dele
 export class HostService {
   /** Run after each handshake, before the host is marked Connected (e.g. preparing primary storage); a failure fails the connect. */
   readonly connectHooks: ((hostUuid: string) => Promise<void>)[] = [];
+  /** Base URL agents send their reports to (see hostd-callbacks.ts); unset until the node listens. */
+  callbackBaseUrl: () => string | undefined = () => undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -196,7 +198,8 @@ export class HostService {
    */
   async handshake(h: Host): Promise<Host> {
     const ep = this.endpoint(h);
-    await commandHostd(ep, "/host/connect", { hostUuid: h.uuid });
+    const base = this.callbackBaseUrl();
+    await commandHostd(ep, "/host/connect", { hostUuid: h.uuid, ...(base ? { managementNodeCallbackUrl: `${base}/hostd-callbacks` } : {}) });
     const facts = await commandHostd<HostFacts>(ep, "/host/fact", {});
     const { success: _s, ...factFields } = facts as HostFacts & { success?: boolean };
     for (const hook of this.connectHooks) await hook(h.uuid);

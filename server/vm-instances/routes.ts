@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Api, ApiRequest } from "../http/api.ts";
-import { InventoriesReply, InventoryReply, QueryParams, UuidParams } from "../http/common-schemas.ts";
+import { InventoriesReply, InventoryReply, QueryParams, Uuid, UuidParams } from "../http/common-schemas.ts";
 import type { JobRequest } from "../hosts/service.ts";
 import { CreateVmInstanceBody, Empty, StopVmBody, UpdateVmBody, VmInstanceInventory } from "./schema.ts";
 import type { VmInstanceService } from "./service.ts";
@@ -70,6 +70,23 @@ export function registerVmInstanceRoutes(api: Api, vms: VmInstanceService): void
     summary: "Rename a VM", description: "ZStack APIUpdateVmInstanceMsg: name, description.",
     body: UpdateVmBody, response: InventoryReply(VmInstanceInventory),
     handler: async (req) => ({ body: { inventory: await vms.update(req.auth, req.params.uuid, req.body) } }),
+  });
+  api.route({
+    method: "post", path: "/volumes/{volumeUuid}/vm-instances/{vmInstanceUuid}", apiName: "AttachDataVolumeToVm", tag: "volumes",
+    access: "authenticated", successStatus: 202,
+    summary: "Attach a data volume to a VM",
+    description: "ZStack APIAttachDataVolumeToVmMsg, a job: hot-plugs the volume into a Running/Paused VM (a Stopped VM gets it " +
+      "at its next start); a NotInstantiated volume is created on the VM's host storage first. SYS.1006 (409) for a root " +
+      "volume, an attached one, a VM state that does not allow it, or a local-storage volume on another host.",
+    params: z.object({ volumeUuid: Uuid, vmInstanceUuid: Uuid }), body: Empty, response: Accepted,
+    handler: (req) => vms.attachDataVolume(req.auth, jobRequest("AttachDataVolumeToVm", req), req.params.volumeUuid, req.params.vmInstanceUuid),
+  });
+  api.route({
+    method: "delete", path: "/volumes/{uuid}/vm-instances", apiName: "DetachDataVolumeFromVm", tag: "volumes",
+    access: "authenticated", successStatus: 202,
+    summary: "Detach a data volume from its VM", description: "ZStack APIDetachDataVolumeFromVmMsg, a job: hot-unplugs it from a running VM.",
+    params: UuidParams, response: Accepted,
+    handler: (req) => vms.detachDataVolume(req.auth, jobRequest("DetachDataVolumeFromVm", req), req.params.uuid),
   });
   api.route({
     method: "delete", path: "/vm-instances/{uuid}", apiName: "DestroyVmInstance", tag, access: "authenticated", successStatus: 202,

@@ -22,6 +22,7 @@ type VmWithParts = VmInstance & { vmNics: VmNic[]; volumes: Volume[] };
 
 /** Job type names of VM APIs. */
 export const VM_JOBS = {
+  attachVolume: "AttachDataVolumeToVm", detachVolume: "DetachDataVolumeFromVm",
   create: "CreateVmInstance", start: "StartVmInstance", stop: "StopVmInstance", reboot: "RebootVmInstance",
   pause: "PauseVmInstance", resume: "ResumeVmInstance", destroy: "DestroyVmInstance", expunge: "ExpungeVmInstance",
 } as const;
@@ -64,6 +65,12 @@ export class VmInstanceService {
     jobs.register<{ vmUuid: string }>({ name: VM_JOBS.resume, resumable: true, perform: (i) => this.performSimple(i.vmUuid, "/vm/resume", "Running") });
     jobs.register<{ vmUuid: string }>({ name: VM_JOBS.destroy, resumable: true, perform: (i) => this.performDestroy(i.vmUuid) });
     jobs.register<{ vmUuid: string }>({ name: VM_JOBS.expunge, resumable: true, perform: (i) => this.performExpunge(i.vmUuid) });
+    jobs.register<{ vmUuid: string; volumeUuid: string }>({
+      name: VM_JOBS.attachVolume, resumable: true, perform: (i) => this.performAttachVolume(i.vmUuid, i.volumeUuid),
+    });
+    jobs.register<{ vmUuid: string; volumeUuid: string }>({
+      name: VM_JOBS.detachVolume, resumable: true, perform: (i) => this.performDetachVolume(i.vmUuid, i.volumeUuid),
+    });
     // A host that disconnects leaves its VMs Unknown; when it is back, its VMs are reconciled.
     events.subscribe((e) => {
       if (e.resourceType === "Host" && e.type === "ResourceStatusChanged") {
@@ -472,6 +479,83 @@ export class VmInstanceService {
       const moved = await this.prisma.vmInstance.updateMany({ where: { uuid: vm.uuid, state: "Destroyed" }, data: { state: "Expunging" } });
       if (moved.count) await this.performExpunge(vm.uuid).catch(() => undefined);
     }
+  }
+
+  /**
+   * Attaches a data volume to a VM (APIAttachDataVolumeToVmMsg), hot-plugging it when the VM
+   * runs. A NotInstantiated volume is created on the VM's host storage first; a volume on local
+   * storage must already be on the VM's host.
+   * @throws SYS.1006 (409) for a VM state, volume type/status or host that does not allow it.
+   */
+  async attachDataVolume(caller: Caller, req: JobRequest, volumeUuid: string, vmUuid: string): Promise<ApiReply> {
+    const vm = await this.get(caller, vmUuid);
+    assertAllowed("attachDataVolume", vm.state);
+    const v = await this.prisma.volume.findFirst({ where: { uuid: volumeUuid, ...ownedBy(caller) } });
+    if (!v) throw Errors.resourceNotFound("Volume", volumeUuid);
+    if (v.type !== "Data") throw Errors.operationNotAllowed("Attaching this volume", "it is a root volume");
+    if (v.vmInstanceUuid) throw Errors.operationNotAllowed("Attaching this volume", `it is attached to VM ${v.vmInstanceUuid}`);
+    if (v.status !== "Ready" && v.status !== "NotInstantiated") throw Errors.operationNotAllowed("Attaching this volume", `it is ${v.status}`);
+    if (v.state !== "Enabled") throw Errors.operationNotAllowed("Attaching this volume", "it is Disabled");
+    const vmHost = vm.hostUuid ?? vm.lastHostUuid;
+    if (v.hostUuid && vmHost && v.hostUuid !== vmHost) {
+      throw Errors.operationNotAllowed("Attaching this volume", `it is on local storage of host ${v.hostUuid}, the VM is on ${vmHost}`);
+    }
+    if (!vmHost) throw Errors.operationNotAllowed("Attaching this volume", "the VM has never run on a host");
+    return this.jobs.submit(caller, req, VM_JOBS.attachVolume, { vmUuid, volumeUuid });
+  }
+
+  /** Detaches a data volume from its VM (APIDetachDataVolumeFromVmMsg), hot-unplugging it when the VM runs. */
+  async detachDataVolume(caller: Caller, req: JobRequest, volumeUuid: string): Promise<ApiReply> {
+    const v = await this.prisma.volume.findFirst({ where: { uuid: volumeUuid, ...ownedBy(caller) } });
+    if (!v) throw Errors.resourceNotFound("Volume", volumeUuid);
+    if (v.type !== "Data" || !v.vmInstanceUuid) throw Errors.operationNotAllowed("Detaching this volume", "it is not a data volume attached to a VM");
+    const vm = await this.get(caller, v.vmInstanceUuid);
+    assertAllowed("attachDataVolume", vm.state);
+    return this.jobs.submit(caller, req, VM_JOBS.detachVolume, { vmUuid: vm.uuid, volumeUuid });
+  }
+
+  private async performAttachVolume(vmUuid: string, volumeUuid: string) {
+    const vm = (await this.load(vmUuid))!;
+    const hostUuid = (vm.hostUuid ?? vm.lastHostUuid)!;
+    let v = await this.prisma.volume.findUniqueOrThrow({ where: { uuid: volumeUuid } });
+    if (v.status === "NotInstantiated") v = await this.deps.volumes.instantiateDataVolume(volumeUuid, hostUuid, vmUuid);
+    const deviceId = Math.max(0, ...vm.volumes.filter((x) => x.status !== "Expunged").map((x) => x.deviceId ?? 0)) + 1;
+    await this.prisma.volume.update({ where: { uuid: volumeUuid }, data: { vmInstanceUuid: vmUuid, deviceId } });
+    if (vm.hostUuid && (vm.state === "Running" || vm.state === "Paused")) {
+      const host = await this.prisma.host.findUniqueOrThrow({ where: { uuid: vm.hostUuid } });
+      try {
+        await commandHostd(this.hosts.endpoint(host), "/vm/volume/attach", { vmInstanceUuid: vmUuid, installPath: v.installPath, format: v.format }, 60_000);
+      } catch (err) {
+        await this.prisma.volume.update({ where: { uuid: volumeUuid }, data: { vmInstanceUuid: null, deviceId: null } });
+        throw err;
+      }
+    }
+    return { inventory: this.inventory((await this.load(vmUuid))!) };
+  }
+
+  private async performDetachVolume(vmUuid: string, volumeUuid: string) {
+    const vm = (await this.load(vmUuid))!;
+    const v = await this.prisma.volume.findUniqueOrThrow({ where: { uuid: volumeUuid } });
+    if (vm.hostUuid && (vm.state === "Running" || vm.state === "Paused") && v.installPath) {
+      const host = await this.prisma.host.findUniqueOrThrow({ where: { uuid: vm.hostUuid } });
+      await commandHostd(this.hosts.endpoint(host), "/vm/volume/detach", { vmInstanceUuid: vmUuid, installPath: v.installPath }, 60_000);
+    }
+    await this.prisma.volume.update({ where: { uuid: volumeUuid }, data: { vmInstanceUuid: null, deviceId: null } });
+    return { inventory: this.inventory((await this.load(vmUuid))!) };
+  }
+
+  /**
+   * A VM changed state on its host without being told to (hostd's state report: shut down
+   * from inside, crashed, or killed): record it, with an event, and free the host's capacity
+   * when it stopped. Reports about VMs in a transient state are ignored; their job decides.
+   */
+  async onHypervisorReport(hostUuid: string, vmUuid: string, to: string): Promise<void> {
+    const vm = await this.prisma.vmInstance.findUnique({ where: { uuid: vmUuid } });
+    if (!vm || vm.hostUuid !== hostUuid || !["Running", "Paused", "Unknown", "Stopped"].includes(vm.state)) return;
+    const state: VmState = to === "Running" ? "Running" : to === "Paused" ? "Paused" : "Stopped";
+    if (state === vm.state) return;
+    if (state === "Stopped") await this.hostsRelease(vm.uuid);
+    await this.setState((await this.prisma.vmInstance.findUniqueOrThrow({ where: { uuid: vm.uuid } })), state);
   }
 
   /** Updates name/description (APIUpdateVmInstanceMsg). */

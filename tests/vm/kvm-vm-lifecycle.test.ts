@@ -165,8 +165,42 @@ describe("a VM on a real KVM host, through the REST API", () => {
     assert.match(virsh("domstate", vm.uuid), /running/);
   });
 
+  it("hot-plugs a new data volume into the running VM, and detaches it while stopped", async () => {
+    const created = await ok(t.admin.post("/v1/volumes/data", { params: { name: "extra", diskOfferingUuid: ids.disk } }));
+    const volUuid = created.inventory.uuid;
+    const before = virsh("domblklist", vm.uuid);
+    const attached = await job(t.admin.post(`/v1/volumes/${volUuid}/vm-instances/${vm.uuid}`, {}), 120_000);
+    const vol = attached.inventory.allVolumes.find((v: { uuid: string }) => v.uuid === volUuid);
+    assert.ok(vol?.installPath, "the volume was created on the VM's host");
+    const after = virsh("domblklist", vm.uuid);
+    assert.ok(after.includes(vol.installPath), after);
+    assert.ok(!before.includes(vol.installPath));
+    const refused = await t.admin.post(`/v1/volumes/${volUuid}/vm-instances/${vm.uuid}`, {});
+    assert.equal(refused.status, 409, "already attached");
+    // Hot-unplug needs the guest's cooperation (ACPI), which the tiny guest lacks: detach stopped.
+    await job(t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { stopVmInstance: { type: "cold" } }));
+    const detached = await job(t.admin.delete(`/v1/volumes/${volUuid}/vm-instances`), 120_000);
+    assert.ok(!detached.inventory.allVolumes.some((v: { uuid: string }) => v.uuid === volUuid));
+    await job(t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { startVmInstance: {} }));
+    assert.ok(!virsh("domblklist", vm.uuid).includes(vol.installPath));
+    vm.allVolumes.push(vol); // expunging the VM below does not remove a detached volume; it is checked separately
+    vm.detachedVolume = vol;
+  });
+
+  it("notices a VM powered off behind its back: Stopped, with an event, its host capacity freed", async () => {
+    const hostBefore = (await t.admin.get(`/v1/hosts/${ids.host}`)).body.inventories[0];
+    virsh("destroy", vm.uuid);
+    const stopped = await eventually(async () =>
+      (await t.admin.get(`/v1/vm-instances/${vm.uuid}`)).body.inventories[0].state === "Stopped", 30_000, 500);
+    assert.ok(stopped, "state report reached the management node");
+    const ev = await t.admin.get(`/v1/events?q=resourceUuid=${vm.uuid}&q=newState=Stopped&sort=-createDate&limit=1`);
+    assert.equal(ev.body.inventories[0].oldState, "Running");
+    const hostAfter = (await t.admin.get(`/v1/hosts/${ids.host}`)).body.inventories[0];
+    assert.equal(hostAfter.availableCpuCapacity, hostBefore.availableCpuCapacity + 1);
+  });
+
   it("destroys into the recycle bin, recovers, and expunges leaving nothing in libvirt or on disk", async () => {
-    const files = vm.allVolumes.map((v: { installPath: string }) => v.installPath);
+    const files = vm.allVolumes.filter((v: { uuid: string }) => v.uuid !== vm.detachedVolume?.uuid).map((v: { installPath: string }) => v.installPath);
     const destroyed = await job(t.admin.delete(`/v1/vm-instances/${vm.uuid}`), 180_000);
     assert.equal(destroyed.inventory.state, "Destroyed");
     assert.ok(files.every((f: string) => existsSync(f)), "volumes kept in the recycle bin");

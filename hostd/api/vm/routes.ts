@@ -6,7 +6,7 @@ import { Router } from "express";
 import type { VmService } from "../../services/vm-service.ts";
 import type { TaskRunner } from "../../tasks.ts";
 import { parseBody } from "../validate.ts";
-import { CreateConfigDriveCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
+import { AttachVolumeCmd, CreateConfigDriveCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
 
 /** Routes for VM and volume commands. */
 export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
@@ -30,6 +30,16 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
   router.post("/vm/configdrive/create", async (req, res) => {
     const cmd = parseBody(CreateConfigDriveCmd, req.body);
     res.json(await tasks.run("vm.configdrive", cmd, () => vms.createConfigDrive(cmd)));
+  });
+
+  router.post("/vm/volume/attach", async (req, res) => {
+    const cmd = parseBody(AttachVolumeCmd, req.body);
+    res.json(await tasks.run("vm.volume.attach", cmd, () => vms.attachVolume(cmd)));
+  });
+
+  router.post("/vm/volume/detach", async (req, res) => {
+    const cmd = parseBody(DetachVolumeCmd, req.body);
+    res.json(await tasks.run("vm.volume.detach", cmd, () => vms.detachVolume(cmd)));
   });
 
   router.post("/vm/stop", async (req, res) => {

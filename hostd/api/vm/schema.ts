@@ -64,6 +64,19 @@ export const CreateConfigDriveCmd = z.object({
   userData: z.string().max(16 * 1024 * 1024).default(""),
 });
 
+/** POST /vm/volume/attach (ZStack kvmagent /vm/attachdatavolume): hot-plug into a running VM. */
+export const AttachVolumeCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  installPath: AbsolutePath,
+  format: z.enum(["qcow2", "raw"]).optional(),
+  /** virtio target, e.g. vdc; default: the first name the domain does not use. */
+  target: z.string().regex(/^vd[a-z]{1,2}$/, "must be a virtio disk name such as vdc").optional(),
+});
+
+/** POST /vm/volume/detach (ZStack kvmagent /vm/detachdatavolume). */
+export const DetachVolumeCmd = z.object({ ...AsyncFieldsSchema, vmInstanceUuid: VmUuid, installPath: AbsolutePath });
+
 /** POST /vm/stop and /vm/reboot */
 export const StopVmCmd = z.object({
   ...AsyncFieldsSchema,
