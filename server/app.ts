@@ -231,12 +231,13 @@ export async function createManagementNode(config: StrataConfig, opts: {
     app.use(errorHandler(log));
 
     for (const type of opts.jobTypes ?? []) jobs.register(type);
+    // Simulated agents first: jobs interrupted by the last stop may need them to clean up.
+    await hosts.readoptSimulators();
     await jobs.start(opts.heartbeatMs);
     const stopAuditPruning = scheduleAuditPruning(prisma, configs, log);
     const expungeTimer = setInterval(() => void vmInstances.expungeExpired().catch((err: unknown) => log.warn({ err }, "VM expunge sweep failed")),
       configs.getNumber("vm", "expungeInterval") * 1000);
     expungeTimer.unref();
-    await hosts.readoptSimulators();
     if (!opts.noHostTracker) hostTracker.start();
 
     let server: Server | undefined;

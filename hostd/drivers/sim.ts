@@ -142,6 +142,12 @@ export class SimDriver implements HypervisorDriver {
     this.o.failureRate = failureRate;
   }
 
+  /** Sets the delay range of mutating commands, in ms (slow hypervisors, fault drills). */
+  setDelays(minDelayMs: number, maxDelayMs: number): void {
+    this.o.minDelayMs = minDelayMs;
+    this.o.maxDelayMs = Math.max(minDelayMs, maxDelayMs);
+  }
+
   /** Sets the probability (0..1) that a mutating command fails. */
   setFailureRate(rate: number): void {
     this.o.failureRate = rate;

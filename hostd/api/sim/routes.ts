@@ -25,6 +25,9 @@ const GuestEventCmd = z.object({
   event: z.enum(["shutdown", "crash"]),
 });
 
+/** POST /sim/delay: how long mutating commands take, in ms. */
+const DelayCmd = z.object({ minDelayMs: z.number().int().min(0).max(600_000), maxDelayMs: z.number().int().min(0).max(600_000).optional() });
+
 /** Routes for controlling the sim driver. */
 export function simRoutes(sim: SimDriver): Router {
   const router = Router();
@@ -33,6 +36,12 @@ export function simRoutes(sim: SimDriver): Router {
     const cmd = parseBody(FailCmd, req.body);
     if (cmd.command) sim.forceFailure(cmd.command, cmd.error);
     if (cmd.failureRate !== undefined) sim.setFailureRate(cmd.failureRate);
+    res.json({ success: true });
+  });
+
+  router.post("/sim/delay", (req, res) => {
+    const cmd = parseBody(DelayCmd, req.body);
+    sim.setDelays(cmd.minDelayMs, cmd.maxDelayMs ?? cmd.minDelayMs);
     res.json({ success: true });
   });
 
