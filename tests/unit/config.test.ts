@@ -7,7 +7,7 @@ describe("loadConfig", () => {
   it("applies the documented defaults to an empty environment", () => {
     assert.deepEqual(loadConfig({}), {
       port: 8080, listen: "0.0.0.0", dataDir: resolve("./data"), databaseUrl: undefined,
-      adminPassword: undefined, secretKey: undefined, logLevel: "info",
+      adminPassword: undefined, secretKey: undefined, logLevel: "info", callbackUrl: undefined,
     });
   });
 
@@ -23,11 +23,11 @@ describe("loadConfig", () => {
     const c = loadConfig({
       STRATA_PORT: "9090", STRATA_LISTEN: "127.0.0.1", STRATA_DATA_DIR: "rel/dir",
       DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/postgres", STRATA_ADMIN_PASSWORD: "long-enough",
-      STRATA_SECRET_KEY: key, STRATA_LOG_LEVEL: "debug",
+      STRATA_SECRET_KEY: key, STRATA_LOG_LEVEL: "debug", STRATA_CALLBACK_URL: "http://192.0.2.1:8080/",
     });
     assert.deepEqual(c, {
       port: 9090, listen: "127.0.0.1", dataDir: resolve("rel/dir"), databaseUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
-      adminPassword: "long-enough", secretKey: key, logLevel: "debug",
+      adminPassword: "long-enough", secretKey: key, logLevel: "debug", callbackUrl: "http://192.0.2.1:8080",
     });
   });
 
