@@ -14,6 +14,7 @@ import { hostRoutes } from "./api/host/routes.ts";
 import { imageRoutes } from "./api/image/routes.ts";
 import { networkRoutes } from "./api/network/routes.ts";
 import { simRoutes } from "./api/sim/routes.ts";
+import { snapshotRoutes } from "./api/snapshot/routes.ts";
 import { storageRoutes } from "./api/storage/routes.ts";
 import { vmRoutes } from "./api/vm/routes.ts";
 import { requireSecret } from "./auth.ts";
@@ -115,6 +116,7 @@ export async function startHostd(options: HostdOptions): Promise<RunningHostd> {
   app.use(imageRoutes(driver, log));
   app.use(networkRoutes(network));
   app.use(storageRoutes(driver));
+  app.use(snapshotRoutes(driver, undefined, options.libvirtUri));
   if (driver instanceof SimDriver) app.use(simRoutes(driver));
   app.use((req, _res, next) => next(new HostdError("NOT_FOUND", `unknown command ${req.method} ${req.path}`)));
   app.use(errorMiddleware(log));

@@ -78,14 +78,26 @@ export function buildDomainXml(spec: VmSpec): string {
     `      <source path='${escapeXml(spec.consoleLogPath)}'/>`,
     `      <target type='serial' port='0'/>`,
     `    </console>`,
-    `    <graphics type='vnc' autoport='yes' listen='127.0.0.1'>`,
-    `      <listen type='address' address='127.0.0.1'/>`,
-    `    </graphics>`,
+    ...graphicsXml(spec.consolePassword),
     `    <memballoon model='virtio'/>`,
     `  </devices>`,
     `</domain>`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The VNC graphics device, on 127.0.0.1 only; `passwd` when a console password is set. `port`
+ * pins the running domain's port, which `virsh update-device` needs to match the live device.
+ */
+export function graphicsXml(password?: string, port?: number): string[] {
+  const attrs = [`type='vnc'`, port ? `port='${port}' autoport='no'` : `autoport='yes'`, `listen='127.0.0.1'`,
+    ...(password !== undefined ? [`passwd='${escapeXml(password)}'`] : [])];
+  return [
+    `    <graphics ${attrs.join(" ")}>`,
+    `      <listen type='address' address='127.0.0.1'/>`,
+    `    </graphics>`,
+  ];
 }
 
 /** virtio disk names: vda, vdb, ... vdz, vdaa (as the kernel names them). */

@@ -55,17 +55,21 @@ import { registerOfferingRoutes } from "./offerings/routes.ts";
 import { OfferingService } from "./offerings/service.ts";
 import { registerBackupStorageRoutes, registerImageStoreServing } from "./backup-storage/routes.ts";
 import { BackupStorageService } from "./backup-storage/service.ts";
-import { registerImageRoutes } from "./images/routes.ts";
+import { registerImageRoutes, registerImageTemplateRoutes } from "./images/routes.ts";
 import { ImageService } from "./images/service.ts";
 import { registerPrimaryStorageRoutes } from "./primary-storage/routes.ts";
 import { PrimaryStorageService } from "./primary-storage/service.ts";
 import { registerVolumeRoutes } from "./volumes/routes.ts";
 import { HostAllocator } from "./vm-instances/allocator.ts";
+import { registerVmExtraRoutes } from "./vm-instances/extra-routes.ts";
 import { registerVmInstanceRoutes } from "./vm-instances/routes.ts";
 import { VmInstanceService } from "./vm-instances/service.ts";
 import { VolumeService } from "./volumes/service.ts";
 import { BackupStorageImageFetcher } from "./volumes/image-fetcher.ts";
 import { ImageStoreService } from "./backup-storage/image-store.ts";
+import { registerVolumeSnapshotRoutes } from "./volume-snapshots/routes.ts";
+import { VolumeSnapshotService } from "./volume-snapshots/service.ts";
+import { ImageTemplateService } from "./images/templates.ts";
 
 /** Where `prisma/migrations` is, relative to this file. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
@@ -101,6 +105,8 @@ export interface Services {
   images: ImageService;
   primaryStorage: PrimaryStorageService;
   volumes: VolumeService;
+  volumeSnapshots: VolumeSnapshotService;
+  imageTemplates: ImageTemplateService;
 }
 
 /** A started management node. */
@@ -161,6 +167,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
     hosts.connectHooks.push((hostUuid) => primaryStorage.prepareHost(hostUuid));
     const volumes = new VolumeService(prisma, events, tags, jobs, hosts, primaryStorage,
       new BackupStorageImageFetcher(prisma, imageStore));
+    const volumeSnapshots = new VolumeSnapshotService(prisma, events, tags, jobs, hosts, volumes);
+    const imageTemplates = new ImageTemplateService(prisma, events, tags, jobs, quotas, hosts, volumes, images, imageStore);
     const l2Networks = new L2NetworkService(prisma, events, tags, jobs, hosts, log);
     hosts.connectHooks.push((hostUuid) => l2Networks.prepareHost(hostUuid));
     const ipam = new IpamService(prisma);
@@ -178,7 +186,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
       l2Networks, l3Networks, ipam, networkServices, flatNetwork,
       db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters, hosts, hostTracker, simulators,
       sharing, offerings, backupStorages, imageStore, images,
-      primaryStorage, volumes,
+      primaryStorage, volumes, volumeSnapshots, imageTemplates,
     };
 
     const generatedAdminPassword = await accounts.bootstrapAdmin(config.adminPassword);
@@ -197,9 +205,12 @@ export async function createManagementNode(config: StrataConfig, opts: {
     registerOfferingRoutes(api, offerings);
     registerBackupStorageRoutes(api, backupStorages);
     registerImageRoutes(api, images);
+    registerImageTemplateRoutes(api, imageTemplates);
     registerPrimaryStorageRoutes(api, primaryStorage);
     registerVolumeRoutes(api, volumes);
+    registerVolumeSnapshotRoutes(api, volumeSnapshots);
     registerVmInstanceRoutes(api, vmInstances);
+    registerVmExtraRoutes(api, services, cipher);
     registerTagRoutes(api, prisma, tags);
     registerEventRoutes(api, prisma);
     registerAuditRoutes(api, prisma);

@@ -12,6 +12,7 @@ import {
   DriverError,
   type DiskSpec,
   type DomainSummary,
+  type NicSpec,
   type DomainType,
   type HostCapacity,
   type HostFacts,
@@ -42,6 +43,10 @@ export const SIM_COMMANDS = [
   "createConfigDrive",
   "attachDisk",
   "detachDisk",
+  "consolePort",
+  "setConsolePassword",
+  "attachNic",
+  "detachNic",
 ] as const;
 
 /** One of SIM_COMMANDS. */
@@ -61,6 +66,9 @@ const MUTATING: ReadonlySet<SimCommand> = new Set([
   "createConfigDrive",
   "attachDisk",
   "detachDisk",
+  "setConsolePassword",
+  "attachNic",
+  "detachNic",
 ]);
 
 /** Shape of the simulated host and its behaviour. All fields optional. */
@@ -270,6 +278,38 @@ export class SimDriver implements HypervisorDriver {
     const d = this.get(name);
     if (d.state !== "Stopped") throw new DriverError(`cannot undefine active domain ${name}`);
     this.domains.delete(name);
+  }
+
+  async consolePort(name: string): Promise<number> {
+    await this.enter("consolePort");
+    this.running(name);
+    return 5900 + [...this.domains.keys()].indexOf(name);
+  }
+
+  async setConsolePassword(name: string, password: string | undefined): Promise<boolean> {
+    await this.enter("setConsolePassword");
+    const d = this.running(name);
+    // As QEMU: a VNC server started without password authentication cannot get it live.
+    if (d.spec.consolePassword === undefined) return password === undefined;
+    d.spec = { ...d.spec, consolePassword: password };
+    return true;
+  }
+
+  async attachNic(name: string, nic: Required<NicSpec>): Promise<void> {
+    await this.enter("attachNic");
+    const d = this.running(name);
+    d.spec = { ...d.spec, nics: [...(d.spec.nics ?? []), nic] };
+  }
+
+  async detachNic(name: string, mac: string): Promise<void> {
+    await this.enter("detachNic");
+    const d = this.running(name);
+    d.spec = { ...d.spec, nics: (d.spec.nics ?? []).filter((n) => n.mac.toLowerCase() !== mac.toLowerCase()) };
+  }
+
+  /** The spec a domain was defined with (tests look at NICs and the console password). */
+  domainSpec(name: string): VmSpec | undefined {
+    return this.domains.get(name)?.spec;
   }
 
   async attachDisk(name: string, disk: DiskSpec & { target?: string }): Promise<void> {

@@ -45,6 +45,8 @@ export interface VmSpec {
   configDrivePath?: string;
   /** Host file the serial console is written to. */
   consoleLogPath: string;
+  /** VNC password (graphics `passwd`); VNC uses at most 8 characters. None: no password. */
+  consolePassword?: string;
 }
 
 /** A domain as seen by listDomains(). */
@@ -209,6 +211,19 @@ export interface HypervisorDriver {
    * `user-data` (cloud-init's NoCloud datasource), replacing any previous one.
    */
   createConfigDrive(req: { installPath: string; metaData: string; userData: string }): Promise<{ installPath: string }>;
+  /** TCP port of a running or paused domain's VNC server (it listens on 127.0.0.1). */
+  consolePort(name: string): Promise<number>;
+  /**
+   * Sets (or, with undefined, removes) the VNC password of a running or paused domain at once
+   * (`virsh update-device --live` of its graphics device). Resolves false, changing nothing,
+   * when the domain's VNC server was started without password authentication: QEMU cannot turn
+   * it on in a running VM, so the password takes effect at the next start.
+   */
+  setConsolePassword(name: string, password: string | undefined): Promise<boolean>;
+  /** Hot-plugs a virtio NIC on `bridgeName` into a running or paused domain. */
+  attachNic(name: string, nic: Required<NicSpec>): Promise<void>;
+  /** Hot-unplugs the NIC with this MAC from a running or paused domain; absent is not an error. */
+  detachNic(name: string, mac: string): Promise<void>;
   /** Releases resources (timers); the driver is unusable afterwards. */
   close(): Promise<void>;
 }

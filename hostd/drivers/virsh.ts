@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { decideDomainType } from "../domain-type.ts";
-import { buildDomainXml, virtioDiskName } from "../domain-xml.ts";
+import { buildDomainXml, escapeXml, virtioDiskName } from "../domain-xml.ts";
 import { parseDomstats, parseVirshVersion, type DomainStats, type VmState } from "../parsers/virsh.ts";
 import { ExecError, run } from "./exec.ts";
 import { DEFAULT_HOST_PATHS, HostProbe, type HostPaths } from "./host-probe.ts";
@@ -22,6 +22,7 @@ import {
   type HostFacts,
   type HostStats,
   type HypervisorDriver,
+  type NicSpec,
   type VmSpec,
   type VolumeInfo,
 } from "./types.ts";
@@ -198,6 +199,58 @@ export class VirshDriver implements HypervisorDriver {
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new DriverError(`the guest did not release ${path} within 10 s; it needs ACPI PCI hot-unplug support, or stop the VM and detach`,
+      "DETACH_TIMEOUT");
+  }
+
+  async consolePort(name: string): Promise<number> {
+    // "127.0.0.1:0" (display number; the TCP port is 5900 + display).
+    const { stdout } = await this.virsh(["vncdisplay", name]);
+    const m = /:(\d+)\s*$/.exec(stdout.trim());
+    if (!m) throw new DriverError(`domain ${name} has no VNC display (${stdout.trim() || "empty answer"})`);
+    return 5900 + Number(m[1]);
+  }
+
+  async setConsolePassword(name: string, password: string | undefined): Promise<boolean> {
+    // update-device must describe the live device with only the password changed (libvirt
+    // refuses a changed port or listen address), so start from the live XML.
+    const { stdout } = await this.virsh(["dumpxml", "--security-info", name]);
+    const live = /<graphics type='vnc'[\s\S]*?<\/graphics>/.exec(stdout)?.[0];
+    if (!live) throw new DriverError(`domain ${name} has no VNC graphics device`);
+    // Started without a password, QEMU's VNC server has no password authentication to update
+    // ("Could not set password"): the password waits for the next start.
+    if (!/ passwd='/.test(live)) return password === undefined;
+    const withoutPasswd = live.replace(/ passwd='[^']*'/, "");
+    const xml = password === undefined ? withoutPasswd : withoutPasswd.replace("<graphics ", `<graphics passwd='${escapeXml(password)}' `);
+    const dir = await mkdtemp(join(tmpdir(), "hostd-graphics-"));
+    try {
+      await writeFile(join(dir, "graphics.xml"), xml, { mode: 0o600 });
+      try {
+        await this.virsh(["update-device", name, join(dir, "graphics.xml"), "--live"]);
+      } catch (err) {
+        // Some QEMU versions refuse an empty password: the removal then waits for the next start.
+        if (password === undefined) return false;
+        throw err;
+      }
+      return true;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async attachNic(name: string, nic: Required<NicSpec>): Promise<void> {
+    await this.virsh(["attach-interface", name, "bridge", nic.bridgeName, "--mac", nic.mac.toLowerCase(), "--model", "virtio", "--live"]);
+  }
+
+  async detachNic(name: string, mac: string): Promise<void> {
+    const has = async () => (await this.virsh(["domiflist", name])).stdout.toLowerCase().includes(mac.toLowerCase());
+    if (!(await has())) return;
+    await this.virsh(["detach-interface", name, "bridge", "--mac", mac.toLowerCase(), "--live"]);
+    // As for disks: the unplug completes only when the guest acknowledges it (ACPI PCI hot-unplug).
+    for (let waited = 0; waited < 10_000; waited += 250) {
+      if (!(await has())) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new DriverError(`the guest did not release NIC ${mac} within 10 s; it needs ACPI PCI hot-unplug support, or stop the VM and detach`,
       "DETACH_TIMEOUT");
   }
 

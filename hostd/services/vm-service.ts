@@ -26,6 +26,8 @@ export interface StartVmInput {
   nics?: NicSpec[];
   /** NoCloud config drive ISO to attach as a CD-ROM. */
   configDrivePath?: string;
+  /** VNC password of the graphics device. */
+  consolePassword?: string;
 }
 
 /** How to stop a VM. */
@@ -79,6 +81,7 @@ export class VmService {
           nics: input.nics,
           configDrivePath: input.configDrivePath,
           consoleLogPath,
+          consolePassword: input.consolePassword,
         });
       }
       return { vmInstanceUuid: input.vmInstanceUuid, state: "Running" as const, domainType, consoleLogPath };
@@ -180,6 +183,53 @@ export class VmService {
       await this.driver.detachDisk(req.vmInstanceUuid, req.installPath);
       return { detached: true };
     });
+  }
+
+  /** Where the VM's VNC server listens (127.0.0.1:port); the VM must be running or paused. */
+  consoleAddress(vmInstanceUuid: string): Promise<{ vmInstanceUuid: string; port: number; protocol: "vnc" }> {
+    return this.op(vmInstanceUuid, async () => {
+      await this.requireActive(vmInstanceUuid);
+      return { vmInstanceUuid, port: await this.driver.consolePort(vmInstanceUuid), protocol: "vnc" as const };
+    });
+  }
+
+  /**
+   * Changes the VNC password of a running or paused VM at once. `applied: false` when it has to
+   * wait for the next /vm/start (which carries the password): the VM is stopped, or its VNC
+   * server was started without a password (QEMU cannot turn password authentication on live).
+   */
+  setConsolePassword(req: { vmInstanceUuid: string; consolePassword?: string }): Promise<{ applied: boolean }> {
+    return this.op(req.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(req.vmInstanceUuid);
+      if (state !== "Running" && state !== "Paused") return { applied: false };
+      return { applied: await this.driver.setConsolePassword(req.vmInstanceUuid, req.consolePassword) };
+    });
+  }
+
+  /** Hot-plugs a NIC into a running or paused VM; a stopped or absent VM needs nothing. */
+  attachNic(req: { vmInstanceUuid: string; mac: string; bridgeName: string }): Promise<{ attached: boolean }> {
+    return this.op(req.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(req.vmInstanceUuid);
+      if (state !== "Running" && state !== "Paused") return { attached: false };
+      await this.driver.attachNic(req.vmInstanceUuid, { mac: req.mac, bridgeName: req.bridgeName });
+      return { attached: true };
+    });
+  }
+
+  /** Hot-unplugs a NIC (by MAC) from a running or paused VM. */
+  detachNic(req: { vmInstanceUuid: string; mac: string }): Promise<{ detached: boolean }> {
+    return this.op(req.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(req.vmInstanceUuid);
+      if (state !== "Running" && state !== "Paused") return { detached: false };
+      await this.driver.detachNic(req.vmInstanceUuid, req.mac);
+      return { detached: true };
+    });
+  }
+
+  private async requireActive(name: string): Promise<void> {
+    const state = await this.driver.domainState(name);
+    if (state === undefined) throw new DriverError(`VM ${name} is not defined on this host`, "DOMAIN_NOT_FOUND");
+    if (state !== "Running" && state !== "Paused") throw new DriverError(`VM ${name} is ${state}`, "DOMAIN_NOT_RUNNING");
   }
 
   /** Writes a NoCloud config drive; meta-data is written as YAML (`key: value` lines, as cloud-init writes it). */

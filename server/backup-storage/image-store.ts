@@ -1,12 +1,25 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { ApiError, Errors } from "../errors/catalogue.ts";
 
 /** Path prefix of the file endpoint hostds download images from (outside /v1, not in OpenAPI). */
 export const IMAGE_STORE_PATH = "/image-store";
+
+/** What an upload wrote: the file's path, its size and digests (hex). */
+export interface ReceivedImage {
+  /** `<backup storage url>/<imageUuid>.qcow2` on the management node. */
+  path: string;
+  /** Bytes. */
+  size: number;
+  md5: string;
+  sha256: string;
+}
 
 /** A file ready to be streamed to a hostd. */
 export interface ServedImage {
@@ -54,6 +67,66 @@ export class ImageStoreService {
   /** The download token of one image on one backup storage (hex HMAC-SHA256). */
   token(backupStorageUuid: string, imageUuid: string): string {
     return createHmac("sha256", this.key()).update(`${backupStorageUuid}/${imageUuid}`).digest("hex");
+  }
+
+  /**
+   * Where a hostd uploads a new image (a volume exported as a template) and the bearer token to
+   * send: `PUT <baseUrl>/image-store/<backupStorageUuid>/<imageUuid>`. The upload token is
+   * `HMAC-SHA256(key, "PUT <backupStorageUuid>/<imageUuid>")`, so a download token never
+   * authorises an upload.
+   */
+  uploadUrl(imageUuid: string, backupStorageUuid: string, baseUrl: string): { url: string; token: string } {
+    return {
+      url: `${baseUrl.replace(/\/+$/, "")}${IMAGE_STORE_PATH}/${backupStorageUuid}/${imageUuid}`,
+      token: createHmac("sha256", this.key()).update(`PUT ${backupStorageUuid}/${imageUuid}`).digest("hex"),
+    };
+  }
+
+  /**
+   * Receives `PUT /image-store/{backupStorageUuid}/{imageUuid}`: streams the body to
+   * `<url>/<imageUuid>.part`, hashing it (MD5, SHA-256), then renames it to
+   * `<url>/<imageUuid>.qcow2`. Only an image being created (status Creating) with a copy on that
+   * backup storage accepts an upload; a repeated upload replaces the file. The caller (the
+   * template job) inspects the file with qemu-img and records the image.
+   * @throws ApiError ID.1001 (401) for a wrong or missing upload token; SYS.1003 (404) when no
+   *   such image is being created there; SYS.1007 (400) when the body is cut short.
+   */
+  async receive(backupStorageUuid: string, imageUuid: string, authorization: string | undefined, body: Readable): Promise<ReceivedImage> {
+    const presented = /^Bearer\s+([0-9a-f]{64})$/i.exec(authorization?.trim() ?? "")?.[1]?.toLowerCase();
+    if (!presented || !sameSecret(presented, this.uploadUrl(imageUuid, backupStorageUuid, "").token)) {
+      throw new ApiError("ID.1001", 401, "Send 'Authorization: Bearer <token>' with the upload token the management node issued for this image",
+        presented ? "wrong token" : "no bearer token");
+    }
+    const ref = await this.prisma.imageBackupStorageRef.findUnique({
+      where: { imageUuid_backupStorageUuid: { imageUuid, backupStorageUuid } },
+      include: { backupStorage: { select: { type: true, url: true } }, image: { select: { status: true } } },
+    });
+    if (!ref || ref.image.status !== "Creating" || ref.backupStorage.type !== "ImageStore") {
+      throw Errors.resourceNotFound("Image", `${imageUuid} being created on backup storage ${backupStorageUuid}`);
+    }
+    const part = join(ref.backupStorage.url, `${imageUuid}.part`);
+    const path = join(ref.backupStorage.url, `${imageUuid}.qcow2`);
+    const md5 = createHash("md5");
+    const sha256 = createHash("sha256");
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        md5.update(chunk);
+        sha256.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, tap, createWriteStream(part, { mode: 0o640 }));
+    } catch (err) {
+      await rm(part, { force: true });
+      const e = err as NodeJS.ErrnoException;
+      if (e.syscall === "open" || e.syscall === "write") throw err;
+      throw Errors.invalidArgument("The upload broke off; send the whole file", `after ${size} bytes: ${e.message}`);
+    }
+    await rename(part, path);
+    return { path, size, md5: md5.digest("hex"), sha256: sha256.digest("hex") };
   }
 
   /**

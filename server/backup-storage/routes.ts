@@ -90,6 +90,7 @@ function hostOf(baseUrl: string): string | undefined {
  * ImageStoreService). Mount it before the session middleware, which would otherwise read the
  * bearer token as a session uuid. Answers 401 ID.1001 for a wrong or missing token, 404
  * SYS.1003 when the image has no Ready copy there. Not part of /v1 nor of the OpenAPI document.
+ * `PUT` on the same path receives an image a hostd uploads (upload token, image Creating).
  */
 export function registerImageStoreServing(app: Express, store: ImageStoreService): void {
   app.get(`${IMAGE_STORE_PATH}/:backupStorageUuid/:imageUuid`, async (req, res) => {
@@ -102,5 +103,12 @@ export function registerImageStoreServing(app: Express, store: ImageStoreService
     }
     // Headers are sent: a failure now (the hostd hung up) can only end the connection.
     await pipeline(createReadStream(file.path), res).catch(() => res.destroy());
+  });
+  // The way back: hostd uploads a volume exported as a template (see ImageStoreService.receive).
+  // Bodies are streamed to disk, never parsed (express.json skips application/octet-stream).
+  app.put(`${IMAGE_STORE_PATH}/:backupStorageUuid/:imageUuid`, async (req, res) => {
+    const { backupStorageUuid, imageUuid } = req.params;
+    const got = await store.receive(backupStorageUuid, imageUuid, req.header("authorization"), req);
+    res.status(200).json({ size: got.size, md5: got.md5, sha256: got.sha256 });
   });
 }

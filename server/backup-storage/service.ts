@@ -182,7 +182,7 @@ export class BackupStorageService {
     const refs = await this.prisma.imageBackupStorageRef.findMany({
       where: { backupStorageUuid: uuid }, include: { image: { select: { uuid: true, name: true, status: true, accountUuid: true } } },
     });
-    const downloading = refs.filter((r) => r.image.status === "Downloading");
+    const downloading = refs.filter((r) => r.image.status === "Downloading" || r.image.status === "Creating");
     if (downloading.length) {
       throw Errors.operationNotAllowed("Deleting the backup storage", `images are downloading to it: ${downloading.map((r) => r.image.name).join(", ")}`);
     }

@@ -13,7 +13,7 @@ import type { SecretCipher } from "../secrets/cipher.ts";
 import { TagService } from "../tags/service.ts";
 import { randomBytes } from "node:crypto";
 import type { AgentInstaller, AgentTarget } from "./agents.ts";
-import { commandHostd, type HostdEndpoint } from "./hostd-client.ts";
+import { callHostd, commandHostd, type HostdEndpoint } from "./hostd-client.ts";
 import { hostQuerySpec, type AddKvmHostInput, type AddSimulatorHostInput, type UpdateHostBody } from "./schema.ts";
 
 /** SSH credentials as sealed in Host.credentialsEncrypted. */
@@ -270,6 +270,15 @@ export class HostService {
   private async performDelete(hostUuid: string, deleteMode: "Permissive" | "Enforcing") {
     const h = await this.prisma.host.findUnique({ where: { uuid: hostUuid } });
     if (!h) return {};
+    // The DHCP servers hostd started outlive hostd itself (they keep serving across agent
+    // restarts), so a host that leaves Strata gets them stopped first.
+    try {
+      const ep = this.endpoint(h);
+      const r = await callHostd<{ networks: { l3NetworkUuid: string }[] }>(ep, "/network/flatdhcp/list", {});
+      for (const n of r.success ? r.networks : []) await callHostd(ep, "/network/flatdhcp/delete", { l3NetworkUuid: n.l3NetworkUuid });
+    } catch {
+      // The agent is gone: nothing to ask it; removing it below proceeds per deleteMode.
+    }
     try {
       await this.installer(h).remove(this.agentTarget(h));
     } catch (err) {
@@ -324,6 +333,11 @@ export class HostService {
   async delete(caller: Caller, req: JobRequest, uuid: string, deleteMode: "Permissive" | "Enforcing"): Promise<ApiReply> {
     const h = await this.get(caller, uuid);
     if (h.status === "Connecting") throw Errors.operationNotAllowed("Deleting the host", "it is Connecting; wait for its job to finish");
+    const vms = await this.prisma.vmInstance.findMany({ where: { OR: [{ hostUuid: uuid }, { lastHostUuid: uuid }], state: { notIn: ["Destroyed"] } }, select: { uuid: true, name: true } });
+    if (vms.length && deleteMode === "Permissive") {
+      throw Errors.deleteRefused("VMs run on, or are kept on, this host; migrate or delete them first, or use deleteMode=Enforcing",
+        vms.map((v) => `${v.name} (${v.uuid})`).join(", "));
+    }
     return this.jobs.submit(caller, req, HOST_JOB_TYPES.delete, { hostUuid: uuid, deleteMode });
   }
 

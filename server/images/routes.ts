@@ -2,8 +2,11 @@ import { z } from "zod";
 import type { Api, ApiRequest } from "../http/api.ts";
 import { DeleteQuery, InventoriesReply, InventoryReply, QueryParams, UuidParams } from "../http/common-schemas.ts";
 import { RevokeResourceSharingBody, ShareResourceBody } from "../sharing/schema.ts";
-import { AddImageBody, ChangeImageStateBody, EmptyActionBody, ImageInventory, UpdateImageBody } from "./schema.ts";
+import {
+  AddImageBody, ChangeImageStateBody, CreateTemplateBody, EmptyActionBody, ImageInventory, RootVolumeParams, SnapshotParams, UpdateImageBody, VolumeParams,
+} from "./schema.ts";
 import { imageInventory, type ImageJobRequest, type ImageService } from "./service.ts";
+import type { ImageTemplateService } from "./templates.ts";
 
 const Accepted = z.object({ location: z.string().describe("Poll GET <location> for the job's result") });
 const jobRequest = (apiName: string, req: ApiRequest<unknown, unknown, unknown>): ImageJobRequest =>
@@ -88,5 +91,39 @@ export function registerImageRoutes(api: Api, images: ImageService): void {
       await images.delete(req.auth, req.params.uuid);
       return { body: {} };
     },
+  });
+}
+
+/** REST routes of images made from volumes and snapshots (ZStack's `/v1/images/*-templates/from/...`). */
+export function registerImageTemplateRoutes(api: Api, templates: ImageTemplateService): void {
+  const tag = "images";
+  const common = "A job whose result is the image (status Creating until then, Ready after): the volume's host flattens the volume " +
+    "(qemu-img convert, no backing file) and uploads it to the first backup storage; the image gets size, actualSize, MD5 and SHA-256 " +
+    "and is copied to the other backup storages. A failure removes the image and its files. Synchronous errors: SYS.1007, SYS.1003, " +
+    "SYS.1006 (409) when the volume is not Ready or its VM is not Stopped (the state is named), or a backup storage is unusable, " +
+    "ID.1003 image.num.";
+  api.route({
+    method: "post", path: "/images/root-volume-templates/from/volumes/{rootVolumeUuid}", apiName: "CreateRootVolumeTemplateFromRootVolume",
+    tag, access: "authenticated", successStatus: 202,
+    summary: "Create a root volume template from a root volume",
+    description: `ZStack APICreateRootVolumeTemplateFromRootVolumeMsg. ${common} platform and architecture default to the VM's.`,
+    params: RootVolumeParams, body: CreateTemplateBody, response: Accepted,
+    handler: (req) => templates.fromRootVolume(req.auth, jobRequest("CreateRootVolumeTemplateFromRootVolume", req), req.params.rootVolumeUuid, req.body),
+  });
+  api.route({
+    method: "post", path: "/images/data-volume-templates/from/volumes/{volumeUuid}", apiName: "CreateDataVolumeTemplateFromVolume",
+    tag, access: "authenticated", successStatus: 202,
+    summary: "Create a data volume template from a volume",
+    description: `ZStack APICreateDataVolumeTemplateFromVolumeMsg. ${common}`,
+    params: VolumeParams, body: CreateTemplateBody, response: Accepted,
+    handler: (req) => templates.fromVolume(req.auth, jobRequest("CreateDataVolumeTemplateFromVolume", req), req.params.volumeUuid, req.body),
+  });
+  api.route({
+    method: "post", path: "/images/root-volume-templates/from/volume-snapshots/{snapshotUuid}", apiName: "CreateRootVolumeTemplateFromVolumeSnapshot",
+    tag, access: "authenticated", successStatus: 202,
+    summary: "Create a root volume template from a volume snapshot",
+    description: `ZStack APICreateRootVolumeTemplateFromVolumeSnapshotMsg: the volume as it was when the snapshot was taken. ${common}`,
+    params: SnapshotParams, body: CreateTemplateBody, response: Accepted,
+    handler: (req) => templates.fromSnapshot(req.auth, jobRequest("CreateRootVolumeTemplateFromVolumeSnapshot", req), req.params.snapshotUuid, req.body),
   });
 }

@@ -67,7 +67,7 @@ export const ImageBackupStorageRefInventory = z.object({
   imageUuid: z.string(),
   backupStorageUuid: z.string(),
   installPath: z.string().describe("Path of the file on the management node"),
-  status: z.enum(["Downloading", "Ready", "Deleted"]),
+  status: z.enum(["Downloading", "Creating", "Ready", "Deleted"]),
   createDate: z.string(),
 });
 
@@ -83,7 +83,7 @@ export const ImageInventory = z.object({
   type: z.literal("zstack"),
   system: z.boolean(),
   state: z.enum(["Enabled", "Disabled"]),
-  status: z.enum(["Downloading", "Ready", "Deleted"]),
+  status: z.enum(["Downloading", "Creating", "Ready", "Deleted"]),
   size: z.number().describe("virtual size in bytes"),
   actualSize: z.number().describe("bytes of the file"),
   md5Sum: z.string().nullable(),
@@ -111,3 +111,26 @@ export const imageQuerySpec: QuerySpec = {
   computedFields: ["md5Sum", "type", "backupStorageRefs"],
   relations: { backupStorageRefs: { spec: () => imageBackupStorageRefQuerySpec, many: true } },
 };
+
+/**
+ * ZStack APICreateRootVolumeTemplateFromRootVolumeMsg / APICreateDataVolumeTemplateFromVolumeMsg /
+ * APICreateRootVolumeTemplateFromVolumeSnapshotMsg (the source is the path's uuid).
+ */
+export const CreateTemplateBody = createBody(z.object({
+  name: Name,
+  description: Description.optional(),
+  backupStorageUuids: z.array(Uuid).min(1).max(16).describe("ImageStore backup storages to keep the image on; each Enabled and attached to a zone"),
+  platform: ImagePlatform.optional().describe("Default: the VM's platform (root volumes), else Linux"),
+  guestOsType: z.string().trim().min(1).max(64).optional(),
+  architecture: Architecture.optional().describe("Default: the VM's architecture, else x86_64"),
+})).superRefine((b, ctx) => {
+  if (new Set(b.params.backupStorageUuids).size !== b.params.backupStorageUuids.length) {
+    ctx.addIssue({ code: "custom", path: ["params", "backupStorageUuids"], message: "must not repeat a uuid" });
+  }
+});
+export type CreateTemplateInput = z.infer<typeof CreateTemplateBody>;
+
+/** Paths of the template APIs. */
+export const RootVolumeParams = z.object({ rootVolumeUuid: Uuid });
+export const VolumeParams = z.object({ volumeUuid: Uuid });
+export const SnapshotParams = z.object({ snapshotUuid: Uuid });

@@ -55,7 +55,7 @@ export function imageInventory(i: Row) {
 }
 
 /** Name of an image's file in a backup storage directory: `<uuid>.<format>`, or `<uuid>.download` while downloading. */
-const fileName = (imageUuid: string, format: ImageFormat | "download") => `${imageUuid}.${format}`;
+const fileName = (imageUuid: string, format: ImageFormat | "download" | "part") => `${imageUuid}.${format}`;
 
 /**
  * Images (ZStack ImageManager, APIAddImageMsg and friends). Adding an image is a durable job
@@ -100,18 +100,7 @@ export class ImageService {
     if (new URL(p.url).protocol === "file:" && !caller.isAdmin) {
       throw Errors.permissionDenied("only a SystemAdmin account may add an image from a file:// URL on the management node");
     }
-    const storages = await this.prisma.backupStorage.findMany({ where: { uuid: { in: p.backupStorageUuids } }, include: { zones: true } });
-    for (const bsUuid of p.backupStorageUuids) {
-      const bs = storages.find((b) => b.uuid === bsUuid);
-      if (!bs) throw Errors.resourceNotFound("BackupStorage", bsUuid);
-      if (bs.state !== "Enabled") throw Errors.operationNotAllowed("Adding an image to this backup storage", `backup storage ${bs.name} is ${bs.state}`);
-      if (bs.status !== "Connected") throw Errors.operationNotAllowed("Adding an image to this backup storage", `backup storage ${bs.name} is ${bs.status}`);
-      const zones = await this.prisma.zone.count({ where: { uuid: { in: bs.zones.map((z) => z.zoneUuid) } } });
-      if (zones === 0) {
-        throw Errors.operationNotAllowed("Adding an image to this backup storage",
-          `backup storage ${bs.name} is attached to no zone; attach it with POST /v1/zones/{zoneUuid}/backup-storage/${bs.uuid}`);
-      }
-    }
+    const storages = await this.usableBackupStorages(p.backupStorageUuids);
     const used = await this.prisma.image.count({ where: { accountUuid: caller.accountUuid } });
     await this.quotas.check(caller, "image.num", BigInt(used), 1n);
 
@@ -136,6 +125,29 @@ export class ImageService {
       throw err;
     }
     return this.jobs.submit(caller, req, IMAGE_JOB_TYPES.add, { imageUuid: uuid });
+  }
+
+  /**
+   * The backup storages a new image may go to, in the order given: each must exist, be Enabled
+   * and Connected, and be attached to a zone.
+   * @throws ApiError SYS.1003 unknown backup storage, SYS.1006 one that is not usable (named).
+   */
+  async usableBackupStorages(backupStorageUuids: string[]): Promise<BackupStorage[]> {
+    const storages = await this.prisma.backupStorage.findMany({ where: { uuid: { in: backupStorageUuids } }, include: { zones: true } });
+    const out: BackupStorage[] = [];
+    for (const bsUuid of backupStorageUuids) {
+      const bs = storages.find((b) => b.uuid === bsUuid);
+      if (!bs) throw Errors.resourceNotFound("BackupStorage", bsUuid);
+      if (bs.state !== "Enabled") throw Errors.operationNotAllowed("Adding an image to this backup storage", `backup storage ${bs.name} is ${bs.state}`);
+      if (bs.status !== "Connected") throw Errors.operationNotAllowed("Adding an image to this backup storage", `backup storage ${bs.name} is ${bs.status}`);
+      const zones = await this.prisma.zone.count({ where: { uuid: { in: bs.zones.map((z) => z.zoneUuid) } } });
+      if (zones === 0) {
+        throw Errors.operationNotAllowed("Adding an image to this backup storage",
+          `backup storage ${bs.name} is attached to no zone; attach it with POST /v1/zones/{zoneUuid}/backup-storage/${bs.uuid}`);
+      }
+      out.push(bs);
+    }
+    return out;
   }
 
   /** The image with its backup-storage refs if the caller can see it (own, shared or public). @throws ApiError SYS.1003. */
@@ -384,12 +396,15 @@ export class ImageService {
     };
   }
 
-  /** Removes a half-added image: every file it may have (partial or placed) and its row. */
-  private async discard(imageUuid: string): Promise<void> {
+  /**
+   * Removes a half-added (or half-created) image: every file it may have (partial or placed)
+   * and its row. Used by the add job and by templates made from volumes.
+   */
+  async discard(imageUuid: string): Promise<void> {
     const image = await this.prisma.image.findUnique({ where: { uuid: imageUuid }, include: { backupStorageRefs: { include: { backupStorage: true } } } });
     if (!image) return;
     const paths = image.backupStorageRefs.flatMap((r) =>
-      (["download", "qcow2", "raw", "iso"] as const).map((f) => join(r.backupStorage.url, fileName(imageUuid, f))));
+      (["download", "part", "qcow2", "raw", "iso"] as const).map((f) => join(r.backupStorage.url, fileName(imageUuid, f))));
     await this.removeFiles(paths);
     await this.deleteRow(image);
   }

@@ -18,7 +18,8 @@ import type { VmDependencies } from "./deps.ts";
 import { vmQuerySpec, type CreateVmInstanceInput } from "./schema.ts";
 import { assertAllowed, TRANSIENT, type VmState } from "./states.ts";
 
-type VmWithParts = VmInstance & { vmNics: VmNic[]; volumes: Volume[] };
+/** A VM row with its NICs and volumes. */
+export type VmWithParts = VmInstance & { vmNics: VmNic[]; volumes: Volume[] };
 
 /** Job type names of VM APIs. */
 export const VM_JOBS = {
@@ -40,6 +41,9 @@ export function hostnameFrom(name: string): string {
  * the libvirt domain) and leaves no VM; other interrupted actions are resumed.
  */
 export class VmInstanceService {
+  /** Extra /vm/start fields other modules contribute at every start (e.g. the console password). */
+  readonly startOptionProviders: Array<(vm: VmWithParts) => Promise<Record<string, unknown>>> = [];
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventBus,
@@ -98,7 +102,8 @@ export class VmInstanceService {
     };
   }
 
-  private load(uuid: string): Promise<VmWithParts | null> {
+  /** The VM with NICs and volumes, regardless of owner; null when gone. */
+  load(uuid: string): Promise<VmWithParts | null> {
     return this.prisma.vmInstance.findUnique({ where: { uuid }, include: { vmNics: true, volumes: true } });
   }
 
@@ -208,14 +213,15 @@ export class VmInstanceService {
     return this.jobs.submit(caller, req, VM_JOBS.create, { vmUuid: uuid, baseUrl: req.baseUrl });
   }
 
-  private async isShared(caller: Caller, resourceType: string, uuid: string): Promise<boolean> {
+  /** Whether the resource is shared with the caller's account (or public). */
+  async isShared(caller: Caller, resourceType: string, uuid: string): Promise<boolean> {
     return (await this.prisma.sharedResource.count({
       where: { resourceType, resourceUuid: uuid, OR: [{ toPublic: true }, { receiverAccountUuid: caller.accountUuid }] },
     })) > 0;
   }
 
   /** A MAC not used on the L2 network yet (the database's unique index is the final word). */
-  private async freeMac(tx: Prisma.TransactionClient, l2NetworkUuid: string): Promise<string> {
+  async freeMac(tx: Prisma.TransactionClient, l2NetworkUuid: string): Promise<string> {
     for (let i = 0; i < 20; i++) {
       const mac = this.deps.generateMac();
       if (!(await tx.vmNic.findFirst({ where: { l2NetworkUuid, mac }, select: { uuid: true } }))) return mac;
@@ -237,7 +243,8 @@ export class VmInstanceService {
       .then((t) => JSON.parse(t?.tag.slice("vmCreateSpec::".length) ?? "{}"));
   }
 
-  private async setState(vm: VmInstance, state: VmState, data: Prisma.VmInstanceUpdateInput = {}): Promise<VmWithParts> {
+  /** Sets the VM's state (with an event when it changes) and returns it reloaded. */
+  async setState(vm: VmInstance, state: VmState, data: Prisma.VmInstanceUpdateInput = {}): Promise<VmWithParts> {
     await this.events.transaction(this.prisma, async (tx, emit) => {
       await tx.vmInstance.update({ where: { uuid: vm.uuid }, data: { ...data, state } });
       if (vm.state !== state) {
@@ -281,7 +288,7 @@ export class VmInstanceService {
   }
 
   /** Reserves host capacity for the VM and records the host. @throws VM.NO_AVAILABLE_HOST (503 in the job). */
-  private async allocateHost(vm: VmInstance, f: { hostUuid?: string; clusterUuid?: string; requireHostUuid?: string }) {
+  async allocateHost(vm: VmInstance, f: { hostUuid?: string; clusterUuid?: string; requireHostUuid?: string }) {
     const l3s = await this.prisma.vmNic.findMany({ where: { vmInstanceUuid: vm.uuid }, select: { l3NetworkUuid: true } });
     const host = await this.allocator.allocate({
       zoneUuid: vm.zoneUuid, clusterUuid: f.clusterUuid ?? undefined, hostUuid: f.hostUuid, requireHostUuid: f.requireHostUuid,
@@ -296,7 +303,8 @@ export class VmInstanceService {
     return host;
   }
 
-  private async hostsRelease(vmUuid: string): Promise<void> {
+  /** Gives back the host capacity the VM holds and clears its hostUuid. */
+  async hostsRelease(vmUuid: string): Promise<void> {
     const vm = await this.prisma.vmInstance.findUnique({ where: { uuid: vmUuid } });
     if (!vm?.hostUuid) return;
     await this.allocator.release(vm.hostUuid, vm.cpuNum, vm.memorySize);
@@ -304,7 +312,7 @@ export class VmInstanceService {
   }
 
   /** Bridges, DHCP, config drive, then the domain itself (hostd /vm/start). */
-  private async startOnHost(vm: VmWithParts, hostUuid: string): Promise<void> {
+  async startOnHost(vm: VmWithParts, hostUuid: string): Promise<void> {
     const host = await this.prisma.host.findUniqueOrThrow({ where: { uuid: hostUuid } });
     const ep = this.hosts.endpoint(host);
     const nics = [...vm.vmNics].sort((a, b) => a.deviceId - b.deviceId);
@@ -335,11 +343,12 @@ export class VmInstanceService {
       dataVolumes: data.map((v) => ({ installPath: v.installPath!, format: v.format as "qcow2" })),
       nics: nics.map((n) => ({ mac: n.mac, bridgeName: bridges[n.l3NetworkUuid] })),
       configDrive: { installPath: configDrive },
+      ...Object.assign({}, ...(await Promise.all(this.startOptionProviders.map((p) => p(vm))))),
     }, 120_000);
   }
 
   /** Undoes a create: domain, DHCP entries, volumes, host capacity, IPs, NICs, and the VM row. */
-  private async discardFailedCreate(vmUuid: string): Promise<void> {
+  async discardFailedCreate(vmUuid: string): Promise<void> {
     const vm = await this.load(vmUuid);
     if (!vm) return;
     await this.teardown(vm).catch(() => undefined);

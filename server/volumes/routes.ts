@@ -67,4 +67,13 @@ export function registerVolumeRoutes(api: Api, volumes: VolumeService): void {
     body: ResizeVolumeBody, response: Accepted,
     handler: (req) => volumes.resize(req.auth, jobRequest("ResizeVolume", req), req.params.uuid, req.body.size),
   });
+  api.action("volumes", {
+    action: "resizeRootVolume", apiName: "ResizeRootVolume", access: "authenticated", successStatus: 202,
+    summary: "Grow a root volume",
+    description: "ZStack APIResizeRootVolumeMsg, a job: size in bytes, grow only (a smaller size is SYS.1007, 400). The VM must be " +
+      "Stopped (qemu-img resize) or Running (virsh blockresize, the guest sees the bigger disk at once); other states are SYS.1006 " +
+      "(409) naming the state, as is a data volume. The job fails with PS.CAPACITY_EXCEEDED when the storage has no room.",
+    body: ResizeVolumeBody, response: Accepted,
+    handler: (req) => volumes.resizeRoot(req.auth, jobRequest("ResizeRootVolume", req), req.params.uuid, req.body.size),
+  });
 }

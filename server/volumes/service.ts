@@ -173,6 +173,7 @@ export class VolumeService {
     const removed = await this.events.transaction(this.prisma, async (tx, emit) => {
       const n = await tx.volume.deleteMany({ where: { uuid: v.uuid } });
       if (n.count === 0) return false;
+      await tx.volumeSnapshot.deleteMany({ where: { volumeUuid: v.uuid } }); // internal snapshots went with the file
       await this.tags.detachAll(tx, v.uuid);
       await emit({ type: "ResourceDeleted", resourceUuid: v.uuid, resourceType: "Volume", oldState: v.status, accountUuid: v.accountUuid });
       return true;
@@ -276,6 +277,23 @@ export class VolumeService {
     return this.jobs.submit(caller, req, VOLUME_JOB_TYPES.resize, { volumeUuid: uuid, size: String(size) });
   }
 
+  /**
+   * Grows a root volume (APIResizeRootVolumeMsg) as a job, with the VM Stopped (qemu-img
+   * resize) or Running (virsh blockresize through hostd /volume/resize/live).
+   * @throws ApiError SYS.1007 (400) when `size` is smaller than the current size, SYS.1006 (409)
+   *   when the volume is not a root volume or its VM is in another state (named).
+   */
+  async resizeRoot(caller: Caller, req: JobRequest, uuid: string, size: number): Promise<ApiReply> {
+    const v = await this.get(caller, uuid);
+    if (v.type !== "Root") throw Errors.operationNotAllowed("resizeRootVolume", `volume ${uuid} is a ${v.type} volume; use resizeVolume`);
+    if (BigInt(size) < v.size) throw Errors.invalidArgument("A volume can only grow; give a size at least its current size", `size ${size} < current ${v.size} bytes`);
+    const vm = v.vmInstanceUuid ? await this.prisma.vmInstance.findUnique({ where: { uuid: v.vmInstanceUuid } }) : null;
+    if (vm && vm.state !== "Running" && vm.state !== "Stopped") {
+      throw Errors.operationNotAllowed("resizeRootVolume", `the VM is ${vm.state}; resizing its root volume needs it Running or Stopped`);
+    }
+    return this.resize(caller, req, uuid, size);
+  }
+
   private async performResize(volumeUuid: string, size: bigint): Promise<Volume> {
     const v = await this.prisma.volume.findUniqueOrThrow({ where: { uuid: volumeUuid } });
     if (size <= v.size) return v; // nothing to grow (or a resumed job that already did)
@@ -290,8 +308,12 @@ export class VolumeService {
     const extra = await cap.reserve(target, cap.reservationFor(size) - cap.reservationFor(v.size), { exact: true });
     try {
       const host = await this.hostFor(v);
-      const r = await commandHostd<{ size: number; actualSize: number }>(this.hosts.endpoint(host), "/storage/volume/resize",
-        { installPath: v.installPath, size: Number(size) }, VOLUME_COMMAND_TIMEOUT_MS);
+      // A running VM holds the file's lock: its QEMU grows the disk (and tells the guest).
+      const vm = v.vmInstanceUuid ? await this.prisma.vmInstance.findUnique({ where: { uuid: v.vmInstanceUuid } }) : null;
+      const live = vm?.hostUuid === host.uuid && (vm.state === "Running" || vm.state === "Paused");
+      const r = await commandHostd<{ size: number; actualSize: number }>(this.hosts.endpoint(host),
+        live ? "/volume/resize/live" : "/storage/volume/resize",
+        { installPath: v.installPath, size: Number(size), ...(live ? { vmInstanceUuid: vm.uuid } : {}) }, VOLUME_COMMAND_TIMEOUT_MS);
       return await this.prisma.volume.update({ where: { uuid: v.uuid }, data: { size: BigInt(Math.floor(r.size)) } });
     } catch (err) {
       await cap.release(target, extra);
@@ -395,8 +417,12 @@ export class VolumeService {
     });
   }
 
-  /** A Connected host that can reach the volume's file. @throws ApiError SYS.1006 when none. */
-  private async hostFor(v: Volume): Promise<Host> {
+  /**
+   * A Connected host that can reach the volume's file: its LocalStorage host, else the host of
+   * its VM, else any host of a cluster the storage is attached to. Used by snapshots and
+   * templates too. @throws ApiError SYS.1006 when none.
+   */
+  async hostFor(v: Volume): Promise<Host> {
     if (v.hostUuid) {
       const h = await this.prisma.host.findUnique({ where: { uuid: v.hostUuid } });
       if (h?.status === "Connected") return h;

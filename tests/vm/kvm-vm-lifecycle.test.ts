@@ -79,6 +79,10 @@ describe("a VM on a real KVM host, through the REST API", () => {
   });
 
   after(async () => {
+    // Deleting the host through the API stops what hostd started on it (DHCP servers) too.
+    if (t && ids.host) {
+      await settle(t.admin, await t.admin.delete(`/v1/hosts/${ids.host}?deleteMode=Enforcing`), 60_000).catch(() => undefined);
+    }
     if (vm?.uuid) {
       try { virsh("destroy", vm.uuid); } catch { /* not running */ }
       try { virsh("undefine", vm.uuid); } catch { /* not defined */ }

@@ -3,8 +3,11 @@
  * copies, qcow2 resizes. `HostStorage` touches the real filesystem (through execFile, never a
  * shell); `SimStorage` answers from memory for simulator hosts, with no disk I/O at all.
  */
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat, statfs, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { run, ExecError } from "../../drivers/exec.ts";
 import { DriverError } from "../../drivers/types.ts";
 
@@ -33,7 +36,22 @@ export interface StorageBackend {
   copyFile(src: string, dst: string): Promise<{ size: number }>;
   /** Grows a qcow2 volume to `size` bytes; returns virtual and allocated sizes. */
   resizeVolume(installPath: string, size: number): Promise<{ installPath: string; size: number; actualSize: number }>;
+  /**
+   * Writes a standalone qcow2 copy of `src` (its backing chain flattened in) to `dst`, which must
+   * not exist; returns virtual and allocated sizes of `dst`.
+   */
+  convertVolume(src: string, dst: string): Promise<{ installPath: string; size: number; actualSize: number }>;
+  /** Opens a file for a peer host to download. */
+  openFile(path: string): Promise<{ stream: Readable; size: number }>;
+  /**
+   * Downloads `url` (another host's GET /storage/file/download) with `Authorization: Bearer
+   * <secret>` into `dst`, which must not exist; returns its size in bytes.
+   */
+  pullFile(url: string, secret: string, dst: string): Promise<{ size: number }>;
 }
+
+/** Time allowed for copying one volume (convert, download), ms. */
+const VOLUME_COPY_TIMEOUT_MS = 3_600_000;
 
 /** Real storage on this host. */
 export class HostStorage implements StorageBackend {
@@ -93,6 +111,47 @@ export class HostStorage implements StorageBackend {
     return { installPath, size: after.virtualSize, actualSize: after.actualSize };
   }
 
+  async convertVolume(src: string, dst: string) {
+    if (await stat(dst).then(() => true, () => false)) throw new DriverError(`volume ${dst} already exists`, "VOLUME_EXISTS");
+    await mkdir(dirname(dst), { recursive: true });
+    const tmp = `${dst}.converting`;
+    try {
+      // -U: the source may belong to a running VM (its copy is then crash-consistent).
+      await this.exec("qemu-img", ["convert", "-U", "-O", "qcow2", "--", src, tmp], VOLUME_COPY_TIMEOUT_MS);
+      await rename(tmp, dst);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err instanceof DriverError ? err : new DriverError(`convert ${src} to ${dst}: ${(err as Error).message}`);
+    }
+    const info = await this.info(dst);
+    return { installPath: dst, size: info.virtualSize, actualSize: info.actualSize };
+  }
+
+  async openFile(path: string): Promise<{ stream: Readable; size: number }> {
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile()) throw new DriverError(`${path} is not a file on this host`);
+    return { stream: createReadStream(path), size: st.size };
+  }
+
+  async pullFile(url: string, secret: string, dst: string): Promise<{ size: number }> {
+    if (await stat(dst).then(() => true, () => false)) throw new DriverError(`${dst} already exists`, "VOLUME_EXISTS");
+    await mkdir(dirname(dst), { recursive: true });
+    const tmp = `${dst}.pulling`;
+    try {
+      const r = await fetch(url, { headers: { authorization: `Bearer ${secret}` }, redirect: "error", signal: AbortSignal.timeout(VOLUME_COPY_TIMEOUT_MS) });
+      if (!r.ok || !r.body) throw new DriverError(`GET ${url}: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
+      await pipeline(Readable.fromWeb(r.body as never), createWriteStream(tmp, { mode: 0o600 }));
+      const expected = Number(r.headers.get("content-length") ?? NaN);
+      const size = (await stat(tmp)).size;
+      if (Number.isFinite(expected) && size !== expected) throw new DriverError(`GET ${url}: got ${size} of ${expected} bytes`);
+      await rename(tmp, dst);
+      return { size };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err instanceof DriverError ? err : new DriverError(`download ${url} to ${dst}: ${(err as Error).message}`);
+    }
+  }
+
   private async info(path: string): Promise<{ format: string; virtualSize: number; actualSize: number }> {
     const { stdout } = await this.exec("qemu-img", ["info", "--output=json", "-U", path]);
     const j = JSON.parse(stdout) as { format?: string; "virtual-size"?: number; "actual-size"?: number };
@@ -147,5 +206,27 @@ export class SimStorage implements StorageBackend {
     }
     this.files.set(installPath, size);
     return { installPath, size, actualSize: 196_608 };
+  }
+
+  async convertVolume(src: string, dst: string) {
+    if (this.files.has(dst)) throw new DriverError(`volume ${dst} already exists`, "VOLUME_EXISTS");
+    const size = this.files.get(src) ?? 0;
+    this.files.set(dst, size);
+    return { installPath: dst, size, actualSize: 196_608 };
+  }
+
+  async openFile(path: string): Promise<{ stream: Readable; size: number }> {
+    // A simulated file has no bytes; its recorded size travels in the body so a pull can keep it.
+    const body = Buffer.from(String(this.files.get(path) ?? 0));
+    return { stream: Readable.from([body]), size: body.length };
+  }
+
+  async pullFile(url: string, secret: string, dst: string): Promise<{ size: number }> {
+    if (this.files.has(dst)) throw new DriverError(`${dst} already exists`, "VOLUME_EXISTS");
+    const r = await fetch(url, { headers: { authorization: `Bearer ${secret}` }, redirect: "error", signal: AbortSignal.timeout(30_000) });
+    if (!r.ok) throw new DriverError(`GET ${url}: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
+    const size = Number(await r.text()) || 0;
+    this.files.set(dst, size);
+    return { size };
   }
 }

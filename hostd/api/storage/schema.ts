@@ -50,3 +50,24 @@ export const ResizeVolumeCmd = z.object({
   /** New virtual size in bytes; must not be smaller than the current one. */
   size: z.number().int().positive(),
 });
+
+/** POST /storage/volume/convert: a flattened standalone qcow2 copy (clone, migration). */
+export const ConvertVolumeCmd = z.object({
+  /** Source volume; its backing chain is read through. */
+  src: AbsolutePath,
+  /** New file; must not exist. */
+  dst: AbsolutePath,
+});
+
+/** GET /storage/file/download?path=... : a file of this host, for a peer host's /storage/file/pull. */
+export const DownloadFileQuery = z.object({ path: AbsolutePath });
+
+/** POST /storage/file/pull: download a file from a peer host's /storage/file/download. */
+export const PullFileCmd = z.object({
+  /** http(s) URL of the peer's GET /storage/file/download?path=... */
+  url: z.url({ protocol: /^https?$/ }),
+  /** The peer hostd's shared secret (sent as Bearer; never stored or logged here). */
+  secret: z.string().min(1).max(1024),
+  /** Destination on this host; must not exist. */
+  dst: AbsolutePath,
+});

@@ -6,7 +6,7 @@ import { Router } from "express";
 import type { VmService } from "../../services/vm-service.ts";
 import type { TaskRunner } from "../../tasks.ts";
 import { parseBody } from "../validate.ts";
-import { AttachVolumeCmd, CreateConfigDriveCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
+import { AttachNicCmd, AttachVolumeCmd, ConsoleAddressCmd, ConsolePasswordCmd, CreateConfigDriveCmd, DetachNicCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
 
 /** Routes for VM and volume commands. */
 export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
@@ -23,6 +23,7 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
       dataDisks: cmd.dataVolumes?.map((v) => ({ path: v.installPath, format: v.format })),
       nics: cmd.nics,
       configDrivePath: cmd.configDrive?.installPath,
+      consolePassword: cmd.consolePassword,
     };
     res.json(await tasks.run("vm.start", cmd, () => vms.start(input)));
   });
@@ -40,6 +41,26 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
   router.post("/vm/volume/detach", async (req, res) => {
     const cmd = parseBody(DetachVolumeCmd, req.body);
     res.json(await tasks.run("vm.volume.detach", cmd, () => vms.detachVolume(cmd)));
+  });
+
+  router.post("/vm/console/address", async (req, res) => {
+    const cmd = parseBody(ConsoleAddressCmd, req.body);
+    res.json(await tasks.run("vm.console.address", cmd, () => vms.consoleAddress(cmd.vmInstanceUuid)));
+  });
+
+  router.post("/vm/console/password", async (req, res) => {
+    const cmd = parseBody(ConsolePasswordCmd, req.body);
+    res.json(await tasks.run("vm.console.password", cmd, () => vms.setConsolePassword(cmd)));
+  });
+
+  router.post("/vm/nic/attach", async (req, res) => {
+    const cmd = parseBody(AttachNicCmd, req.body);
+    res.json(await tasks.run("vm.nic.attach", cmd, () => vms.attachNic(cmd)));
+  });
+
+  router.post("/vm/nic/detach", async (req, res) => {
+    const cmd = parseBody(DetachNicCmd, req.body);
+    res.json(await tasks.run("vm.nic.detach", cmd, () => vms.detachNic(cmd)));
   });
 
   router.post("/vm/stop", async (req, res) => {

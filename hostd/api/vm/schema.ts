@@ -37,6 +37,8 @@ export const StartVmCmd = z.object({
   /** NICs; without bridgeName a NIC uses QEMU user-mode networking. */
   /** NoCloud config drive made by /vm/configdrive/create, attached as a CD-ROM. */
   configDrive: z.object({ installPath: AbsolutePath }).optional(),
+  /** VNC password (the graphics `passwd` attribute). */
+  consolePassword: z.string().min(1).max(8).optional(),
   nics: z
     .array(
       z.object({
@@ -112,3 +114,27 @@ export const DeleteVolumeCmd = z.object({
   ...AsyncFieldsSchema,
   installPath: AbsolutePath,
 });
+
+const Mac = z.string().regex(/^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/i, "must be a MAC address");
+
+/** POST /vm/console/address: the VM's VNC port (it listens on 127.0.0.1). */
+export const ConsoleAddressCmd = z.object({ ...AsyncFieldsSchema, vmInstanceUuid: VmUuid });
+
+/** POST /vm/console/password: set (or, without consolePassword, remove) the VNC password of a running VM. */
+export const ConsolePasswordCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  /** VNC uses at most 8 characters. */
+  consolePassword: z.string().min(1).max(8).optional(),
+});
+
+/** POST /vm/nic/attach (ZStack kvmagent /vm/attachnic): hot-plug a virtio NIC into a running VM. */
+export const AttachNicCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  mac: Mac,
+  bridgeName: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name"),
+});
+
+/** POST /vm/nic/detach (ZStack kvmagent /vm/detachnic). */
+export const DetachNicCmd = z.object({ ...AsyncFieldsSchema, vmInstanceUuid: VmUuid, mac: Mac });
