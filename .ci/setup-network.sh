@@ -22,5 +22,7 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-dnsmasq --version | head -n 1
-busybox | head -n 1
+# Read whole outputs before cutting them: `cmd | head` can kill cmd with SIGPIPE, which
+# pipefail turns into a failed CI run.
+dnsmasq_version="$(dnsmasq --version)"; echo "${dnsmasq_version%%$'\n'*}"
+busybox_banner="$(busybox 2>&1 || true)"; echo "${busybox_banner%%$'\n'*}"
