@@ -6,43 +6,26 @@
  * /tmp/guest-image/strata-tiny.qcow2); .ci/run builds it.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { settle } from "../support/jobs.ts";
-import { eventually, startNode, type Reply, type TestNode } from "../support/node.ts";
-import { sparePort, startSshd, type TestSshd } from "../support/sshd.ts";
+import { setupKvmCloud, sh, virsh, type KvmCloud } from "../support/kvm-cloud.ts";
+import { eventually, type Reply, type TestNode } from "../support/node.ts";
 
-const GUEST_IMAGE = process.env.STRATA_GUEST_IMAGE ?? "/tmp/guest-image/strata-tiny.qcow2";
 const MiB = 1024 ** 2;
-const PHY = "strata-phy8";
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
-const virsh = (...args: string[]) => sh("virsh", ["-c", "qemu:///system", ...args]);
 
 describe("volume snapshots and templates on a real KVM host", () => {
+  let cloud: KvmCloud;
   let t: TestNode;
-  let sshd: TestSshd;
   let hostdPort: number;
+  let tmp: string;
   const vms: string[] = [];
-  let bridge = "";
-  const tmp = mkdtempSync(join(tmpdir(), "strata-snap-"));
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string>;
   let vm: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   let root: { uuid: string; installPath: string };
   let snapUuid = "";
 
-  const job = async (r: Promise<Reply>, timeout = 180_000) => {
-    const s = await settle(t.admin, await r, timeout);
-    assert.equal(s.status, 200, s.text);
-    return s.body;
-  };
-  const ok = async (r: Promise<Reply>) => {
-    const x = await r;
-    assert.ok(x.status < 300, `${x.status} ${x.text}`);
-    return x.status === 202 ? job(Promise.resolve(x)) : x.body;
-  };
+  const job = (r: Promise<Reply>, timeout = 180_000) => cloud.ok(r, timeout);
   const vmAction = (uuid: string, action: string, body: object = {}) => job(t.admin.put(`/v1/vm-instances/${uuid}/actions`, { [action]: body }));
   const guestUp = (uuid: string) => eventually(async () => {
     const log = `/var/lib/strata-hostd-${hostdPort}/data/console/${uuid}.log`;
@@ -51,51 +34,13 @@ describe("volume snapshots and templates on a real KVM host", () => {
   const snapshotNames = (path: string) => sh("qemu-img", ["snapshot", "-U", "-l", path]);
 
   before(async () => {
-    assert.ok(existsSync(GUEST_IMAGE), `guest image ${GUEST_IMAGE} (build it with ../shared/guest-image/build.sh)`);
-    try { sh("ip", ["link", "del", PHY]); } catch { /* absent */ }
-    sh("ip", ["link", "add", PHY, "type", "veth", "peer", "name", `${PHY}p`]);
-    sh("ip", ["link", "set", PHY, "up"]);
-    t = await startNode();
-    sshd = await startSshd();
-    hostdPort = await sparePort();
-    const a = t.admin;
-    ids.zone = (await ok(a.post("/v1/zones", { params: { name: "z" } }))).inventory.uuid;
-    ids.cluster = (await ok(a.post("/v1/clusters", { params: { zoneUuid: ids.zone, name: "c", hypervisorType: "KVM" } }))).inventory.uuid;
-    ids.host = (await ok(a.post("/v1/hosts/kvm", {
-      params: { clusterUuid: ids.cluster, name: "h", managementIp: "127.0.0.1", sshPort: sshd.port, privateKey: sshd.privateKey, hostdPort },
-    }))).inventory.uuid;
-    ids.ps = (await ok(a.post("/v1/primary-storage/local-storage", { params: { name: "local", url: join(tmp, "ps"), zoneUuid: ids.zone } }))).inventory.uuid;
-    await ok(a.post(`/v1/clusters/${ids.cluster}/primary-storage/${ids.ps}`, {}));
-    ids.bs = (await ok(a.post("/v1/backup-storage/image-store", { params: { name: "bs", url: join(tmp, "bs"), hostname: "127.0.0.1" } }))).inventory.uuid;
-    await ok(a.post(`/v1/zones/${ids.zone}/backup-storage/${ids.bs}`, {}));
-    ids.image = (await ok(a.post("/v1/images", {
-      params: { name: "tiny", url: `file://${GUEST_IMAGE}`, format: "qcow2", mediaType: "RootVolumeTemplate", platform: "Linux", backupStorageUuids: [ids.bs] },
-    }))).inventory.uuid;
-    ids.offering = (await ok(a.post("/v1/instance-offerings", { params: { name: "small", cpuNum: 1, memorySize: 256 * MiB } }))).inventory.uuid;
-    ids.l2 = (await ok(a.post("/v1/l2-networks/no-vlan", { params: { name: "l2", zoneUuid: ids.zone, physicalInterface: PHY } }))).inventory.uuid;
-    await ok(a.post(`/v1/l2-networks/${ids.l2}/clusters/${ids.cluster}`, {}));
-    ids.l3 = (await ok(a.post("/v1/l3-networks", { params: { name: "flat", l2NetworkUuid: ids.l2, category: "Private" } }))).inventory.uuid;
-    await ok(a.post(`/v1/l3-networks/${ids.l3}/ip-ranges`, { params: { name: "r", startIp: "10.252.8.10", endIp: "10.252.8.50", netmask: "255.255.255.0", gateway: "10.252.8.1" } }));
-    const flat = (await ok(a.get("/v1/network-services/providers"))).inventories.find((p: { type: string }) => p.type === "Flat");
-    await ok(a.post(`/v1/l3-networks/${ids.l3}/network-services`, { networkServices: { [flat.uuid]: ["DHCP", "Userdata"] } }));
+    cloud = await setupKvmCloud("strata-phy8");
+    ({ t, hostdPort, tmp, ids } = cloud);
+    ids.l3 = await cloud.addFlatL3("flat", { startIp: "10.252.8.10", endIp: "10.252.8.50", netmask: "255.255.255.0", gateway: "10.252.8.1" });
   });
 
   after(async () => {
-    // Deleting the host through the API stops what hostd started on it (DHCP servers) too.
-    if (t && ids.host) {
-      await settle(t.admin, await t.admin.delete(`/v1/hosts/${ids.host}?deleteMode=Enforcing`), 60_000).catch(() => undefined);
-    }
-    for (const uuid of vms) {
-      try { virsh("destroy", uuid); } catch { /* not running */ }
-      try { virsh("undefine", uuid); } catch { /* not defined */ }
-    }
-    try { sh("kill", ["-KILL", "--", `-${readFileSync(`/var/lib/strata-hostd-${hostdPort}/supervisor.pid`, "utf8").trim()}`]); } catch { /* gone */ }
-    rmSync(`/var/lib/strata-hostd-${hostdPort}`, { recursive: true, force: true });
-    await sshd?.stop();
-    await t?.destroy();
-    try { sh("ip", ["link", "del", PHY]); } catch { /* gone */ }
-    if (bridge) try { sh("ip", ["link", "del", bridge]); } catch { /* gone */ }
-    rmSync(tmp, { recursive: true, force: true });
+    await cloud?.teardown(vms);
   });
 
   it("snapshots the root volume of a stopped VM into its qcow2 file", async () => {
@@ -103,7 +48,6 @@ describe("volume snapshots and templates on a real KVM host", () => {
       params: { name: "src", instanceOfferingUuid: ids.offering, imageUuid: ids.image, l3NetworkUuids: [ids.l3] },
     }), 300_000)).inventory;
     vms.push(vm.uuid);
-    bridge = /bridge\s+(\S+)/.exec(virsh("domiflist", vm.uuid))?.[1] ?? "";
     root = vm.allVolumes.find((v: { type: string }) => v.type === "Root");
     assert.ok(await guestUp(vm.uuid), "the source VM boots");
     await vmAction(vm.uuid, "stopVmInstance", { type: "cold" });

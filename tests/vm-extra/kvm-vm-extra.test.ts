@@ -7,21 +7,11 @@
  * /tmp/guest-image/strata-tiny.qcow2).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { settle } from "../support/jobs.ts";
-import { eventually, startNode, type TestNode } from "../support/node.ts";
-import { sparePort, startSshd, type TestSshd } from "../support/sshd.ts";
-
-const GUEST_IMAGE = process.env.STRATA_GUEST_IMAGE ?? "/tmp/guest-image/strata-tiny.qcow2";
-const MiB = 1024 ** 2;
-const PHY = "strata-phy7";
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
-const virsh = (...args: string[]) => sh("virsh", ["-c", "qemu:///system", ...args]);
+import { setupKvmCloud, sh, virsh, type KvmCloud } from "../support/kvm-cloud.ts";
+import { eventually, type Reply, type TestNode } from "../support/node.ts";
 
 /** The first bytes a TCP server at 127.0.0.1:port sends (a VNC server starts with "RFB 003.00x\n"). */
 function banner(port: number): Promise<string> {
@@ -34,81 +24,30 @@ function banner(port: number): Promise<string> {
 }
 
 describe("console, NIC hot-plug and clone on a real KVM host", () => {
+  let cloud: KvmCloud;
   let t: TestNode;
-  let sshd: TestSshd;
-  let hostdPort: number;
   const vms: string[] = [];
-  const tmp = mkdtempSync(join(tmpdir(), "strata-vm-extra-kvm-"));
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string>;
   let vm: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-  const job = async (r: Promise<{ status: number; body: any; text: string; headers: Headers }>, timeout = 180_000) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const s = await settle(t.admin, await r as never, timeout);
-    assert.equal(s.status, 200, s.text);
-    return s.body;
-  };
-  const ok = async (r: Promise<{ status: number; body: any; text: string }>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const x = await r;
-    assert.ok(x.status < 300, `${x.status} ${x.text}`);
-    return x.body;
-  };
+  const job = (r: Promise<Reply>, timeout = 180_000) => cloud.ok(r, timeout);
+  const ok = (r: Promise<Reply>) => cloud.ok(r);
   const act = (uuid: string, action: string, body: object = {}) => job(t.admin.put(`/v1/vm-instances/${uuid}/actions`, { [action]: body }));
-  const consoleLog = (uuid: string) => `/var/lib/strata-hostd-${hostdPort}/data/console/${uuid}.log`;
+  const consoleLog = (uuid: string) => cloud.consoleLog(uuid);
 
   before(async () => {
-    assert.ok(existsSync(GUEST_IMAGE), `guest image ${GUEST_IMAGE} (build it with ../shared/guest-image/build.sh)`);
-    try { sh("ip", ["link", "del", PHY]); } catch { /* absent */ }
-    sh("ip", ["link", "add", PHY, "type", "veth", "peer", "name", `${PHY}p`]);
-    sh("ip", ["link", "set", PHY, "up"]);
-    t = await startNode();
-    sshd = await startSshd();
-    hostdPort = await sparePort();
-    const a = t.admin;
-    ids.zone = (await ok(a.post("/v1/zones", { params: { name: "z" } }))).inventory.uuid;
-    ids.cluster = (await ok(a.post("/v1/clusters", { params: { zoneUuid: ids.zone, name: "c", hypervisorType: "KVM" } }))).inventory.uuid;
-    ids.host = (await job(a.post("/v1/hosts/kvm", {
-      params: { clusterUuid: ids.cluster, name: "h", managementIp: "127.0.0.1", sshPort: sshd.port, privateKey: sshd.privateKey, hostdPort },
-    }))).inventory.uuid;
-    ids.ps = (await ok(a.post("/v1/primary-storage/local-storage", { params: { name: "local", url: join(tmp, "ps"), zoneUuid: ids.zone } }))).inventory.uuid;
-    const attachPs = await a.post(`/v1/clusters/${ids.cluster}/primary-storage/${ids.ps}`, {});
-    if (attachPs.status === 202) await job(Promise.resolve(attachPs)); else assert.equal(attachPs.status, 200, attachPs.text);
-    ids.bs = (await ok(a.post("/v1/backup-storage/image-store", { params: { name: "bs", url: join(tmp, "bs"), hostname: "127.0.0.1" } }))).inventory.uuid;
-    await ok(a.post(`/v1/zones/${ids.zone}/backup-storage/${ids.bs}`, {}));
-    ids.image = (await job(a.post("/v1/images", {
-      params: { name: "tiny", url: `file://${GUEST_IMAGE}`, format: "qcow2", mediaType: "RootVolumeTemplate", platform: "Linux", backupStorageUuids: [ids.bs] },
-    }))).inventory.uuid;
-    ids.offering = (await ok(a.post("/v1/instance-offerings", { params: { name: "small", cpuNum: 1, memorySize: 256 * MiB } }))).inventory.uuid;
-    ids.l2 = (await ok(a.post("/v1/l2-networks/no-vlan", { params: { name: "l2", zoneUuid: ids.zone, physicalInterface: PHY } }))).inventory.uuid;
-    const attachL2 = await a.post(`/v1/l2-networks/${ids.l2}/clusters/${ids.cluster}`, {});
-    if (attachL2.status === 202) await job(Promise.resolve(attachL2)); else assert.equal(attachL2.status, 200, attachL2.text);
-    const flat = (await ok(a.get("/v1/network-services/providers"))).inventories.find((p: { type: string }) => p.type === "Flat");
-    for (const [key, start, end, gateway] of [["l3a", "10.252.7.10", "10.252.7.50", "10.252.7.1"], ["l3b", "10.252.7.140", "10.252.7.160", "10.252.7.129"]] as const) {
-      ids[key] = (await ok(a.post("/v1/l3-networks", { params: { name: key, l2NetworkUuid: ids.l2, category: "Private" } }))).inventory.uuid;
-      await ok(a.post(`/v1/l3-networks/${ids[key]}/ip-ranges`, { params: { name: "r", startIp: start, endIp: end, netmask: "255.255.255.128", gateway } }));
-      await ok(a.post(`/v1/l3-networks/${ids[key]}/network-services`, { networkServices: { [flat.uuid]: ["DHCP", "Userdata"] } }));
-    }
-    vm = (await job(a.post("/v1/vm-instances", {
+    cloud = await setupKvmCloud("strata-phy7");
+    ({ t, ids } = cloud);
+    ids.l3a = await cloud.addFlatL3("l3a", { startIp: "10.252.7.10", endIp: "10.252.7.50", netmask: "255.255.255.128", gateway: "10.252.7.1" });
+    ids.l3b = await cloud.addFlatL3("l3b", { startIp: "10.252.7.140", endIp: "10.252.7.160", netmask: "255.255.255.128", gateway: "10.252.7.129" });
+    vm = (await job(t.admin.post("/v1/vm-instances", {
       params: { name: "src", instanceOfferingUuid: ids.offering, imageUuid: ids.image, l3NetworkUuids: [ids.l3a] },
     }), 300_000)).inventory;
     vms.push(vm.uuid);
   });
 
   after(async () => {
-    // Deleting the host through the API stops what hostd started on it (DHCP servers) too.
-    if (t && ids.host) {
-      await settle(t.admin, await t.admin.delete(`/v1/hosts/${ids.host}?deleteMode=Enforcing`), 60_000).catch(() => undefined);
-    }
-    for (const uuid of vms) {
-      try { virsh("destroy", uuid); } catch { /* not running */ }
-      try { virsh("undefine", uuid); } catch { /* not defined */ }
-    }
-    try { sh("kill", ["-KILL", "--", `-${readFileSync(`/var/lib/strata-hostd-${hostdPort}/supervisor.pid`, "utf8").trim()}`]); } catch { /* gone */ }
-    rmSync(`/var/lib/strata-hostd-${hostdPort}`, { recursive: true, force: true });
-    await sshd?.stop();
-    await t?.destroy();
-    try { sh("ip", ["link", "del", PHY]); } catch { /* gone */ }
-    try { sh("ip", ["link", "del", `br_${PHY}`]); } catch { /* gone */ }
-    rmSync(tmp, { recursive: true, force: true });
+    await cloud?.teardown(vms);
   });
 
   it("reports a console address where a VNC server answers", async () => {

@@ -7,93 +7,32 @@
  * /tmp/guest-image/strata-tiny.qcow2); .ci/run builds it.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { settle } from "../support/jobs.ts";
-import { eventually, startNode, type TestNode } from "../support/node.ts";
-import { sparePort, startSshd, type TestSshd } from "../support/sshd.ts";
+import { setupKvmCloud, sh, virsh, type KvmCloud } from "../support/kvm-cloud.ts";
+import { eventually, type Reply, type TestNode } from "../support/node.ts";
 
-const GUEST_IMAGE = process.env.STRATA_GUEST_IMAGE ?? "/tmp/guest-image/strata-tiny.qcow2";
 const MiB = 1024 ** 2;
-const PHY = "strata-phy9";
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
-const virsh = (...args: string[]) => sh("virsh", ["-c", "qemu:///system", ...args]);
 
 describe("a VM on a real KVM host, through the REST API", () => {
+  let cloud: KvmCloud;
   let t: TestNode;
-  let sshd: TestSshd;
   let hostdPort: number;
   let vm: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   let bridge = "";
-  const tmp = mkdtempSync(join(tmpdir(), "strata-vm-"));
-  const ids: Record<string, string> = {};
-
-  const job = async (r: Promise<{ status: number; body: any; text: string; headers: Headers }>, timeout = 180_000) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const s = await settle(t.admin, await r as never, timeout);
-    assert.equal(s.status, 200, s.text);
-    return s.body;
-  };
-  const ok = async (r: Promise<{ status: number; body: any; text: string }>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const x = await r;
-    assert.ok(x.status < 300, `${x.status} ${x.text}`);
-    return x.body;
-  };
+  let ids: Record<string, string>;
+  const job = (r: Promise<Reply>, timeout = 180_000) => cloud.ok(r, timeout);
+  const ok = (r: Promise<Reply>) => cloud.ok(r);
 
   before(async () => {
-    assert.ok(existsSync(GUEST_IMAGE), `guest image ${GUEST_IMAGE} (build it with ../shared/guest-image/build.sh)`);
-    try { sh("ip", ["link", "del", PHY]); } catch { /* absent */ }
-    // The L2 network's uplink: one end of a veth pair (this kernel has no dummy module), so no
-    // real interface of the machine is touched.
-    sh("ip", ["link", "add", PHY, "type", "veth", "peer", "name", `${PHY}p`]);
-    sh("ip", ["link", "set", PHY, "up"]);
-    t = await startNode();
-    sshd = await startSshd();
-    hostdPort = await sparePort();
-    const a = t.admin;
-    ids.zone = (await ok(a.post("/v1/zones", { params: { name: "z" } }))).inventory.uuid;
-    ids.cluster = (await ok(a.post("/v1/clusters", { params: { zoneUuid: ids.zone, name: "c", hypervisorType: "KVM" } }))).inventory.uuid;
-    ids.host = (await job(a.post("/v1/hosts/kvm", {
-      params: { clusterUuid: ids.cluster, name: "h", managementIp: "127.0.0.1", sshPort: sshd.port, privateKey: sshd.privateKey, hostdPort },
-    }))).inventory.uuid;
-    ids.ps = (await ok(a.post("/v1/primary-storage/local-storage", { params: { name: "local", url: join(tmp, "ps"), zoneUuid: ids.zone } }))).inventory.uuid;
-    const attachPs = await a.post(`/v1/clusters/${ids.cluster}/primary-storage/${ids.ps}`, {});
-    if (attachPs.status === 202) await job(Promise.resolve(attachPs)); else assert.equal(attachPs.status, 200, attachPs.text);
-    ids.bs = (await ok(a.post("/v1/backup-storage/image-store", { params: { name: "bs", url: join(tmp, "bs"), hostname: "127.0.0.1" } }))).inventory.uuid;
-    await ok(a.post(`/v1/zones/${ids.zone}/backup-storage/${ids.bs}`, {}));
-    ids.image = (await job(a.post("/v1/images", {
-      params: { name: "tiny", url: `file://${GUEST_IMAGE}`, format: "qcow2", mediaType: "RootVolumeTemplate", platform: "Linux", backupStorageUuids: [ids.bs] },
-    }))).inventory.uuid;
-    ids.offering = (await ok(a.post("/v1/instance-offerings", { params: { name: "small", cpuNum: 1, memorySize: 256 * MiB } }))).inventory.uuid;
-    ids.disk = (await ok(a.post("/v1/disk-offerings", { params: { name: "d64", diskSize: 64 * MiB } }))).inventory.uuid;
-    ids.l2 = (await ok(a.post("/v1/l2-networks/no-vlan", { params: { name: "l2", zoneUuid: ids.zone, physicalInterface: PHY } }))).inventory.uuid;
-    const attachL2 = await a.post(`/v1/l2-networks/${ids.l2}/clusters/${ids.cluster}`, {});
-    if (attachL2.status === 202) await job(Promise.resolve(attachL2)); else assert.equal(attachL2.status, 200, attachL2.text);
-    ids.l3 = (await ok(a.post("/v1/l3-networks", { params: { name: "flat", l2NetworkUuid: ids.l2, category: "Private" } }))).inventory.uuid;
-    await ok(a.post(`/v1/l3-networks/${ids.l3}/ip-ranges`, { params: { name: "r", startIp: "10.252.0.10", endIp: "10.252.0.50", netmask: "255.255.255.0", gateway: "10.252.0.1" } }));
-    const providers = (await ok(a.get("/v1/network-services/providers"))).inventories;
-    const flat = providers.find((p: { type: string }) => p.type === "Flat");
-    await ok(a.post(`/v1/l3-networks/${ids.l3}/network-services`, { networkServices: { [flat.uuid]: ["DHCP", "Userdata"] } }));
+    cloud = await setupKvmCloud("strata-phy9");
+    ({ t, hostdPort, ids } = cloud);
+    ids.disk = (await ok(t.admin.post("/v1/disk-offerings", { params: { name: "d64", diskSize: 64 * MiB } }))).inventory.uuid;
+    ids.l3 = await cloud.addFlatL3("flat", { startIp: "10.252.0.10", endIp: "10.252.0.50", netmask: "255.255.255.0", gateway: "10.252.0.1" });
   });
 
   after(async () => {
-    // Deleting the host through the API stops what hostd started on it (DHCP servers) too.
-    if (t && ids.host) {
-      await settle(t.admin, await t.admin.delete(`/v1/hosts/${ids.host}?deleteMode=Enforcing`), 60_000).catch(() => undefined);
-    }
-    if (vm?.uuid) {
-      try { virsh("destroy", vm.uuid); } catch { /* not running */ }
-      try { virsh("undefine", vm.uuid); } catch { /* not defined */ }
-    }
-    try { sh("kill", ["-KILL", "--", `-${readFileSync(`/var/lib/strata-hostd-${hostdPort}/supervisor.pid`, "utf8").trim()}`]); } catch { /* gone */ }
-    rmSync(`/var/lib/strata-hostd-${hostdPort}`, { recursive: true, force: true });
-    await sshd?.stop();
-    await t?.destroy();
-    try { sh("ip", ["link", "del", PHY]); } catch { /* gone */ }
-    if (bridge) try { sh("ip", ["link", "del", bridge]); } catch { /* gone */ }
-    rmSync(tmp, { recursive: true, force: true });
+    await cloud?.teardown(vm?.uuid ? [vm.uuid] : []);
   });
 
   it("creates a VM that runs with the offering's CPU and memory, a backed root disk and the allocated MAC on the bridge", async () => {
