@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { mkdir } from "node:fs/promises";
 import express from "express";
 import { pino, type Logger } from "pino";
+import { deviceRoutes } from "./api/device/routes.ts";
 import { hostRoutes } from "./api/host/routes.ts";
 import { imageRoutes } from "./api/image/routes.ts";
 import { networkRoutes } from "./api/network/routes.ts";
@@ -23,6 +24,8 @@ import type { HostPaths } from "./drivers/host-probe.ts";
 import { SimDriver, type SimDriverOptions } from "./drivers/sim.ts";
 import type { DomainType, HypervisorDriver } from "./drivers/types.ts";
 import { VirshDriver } from "./drivers/virsh.ts";
+import { SimHostdevHotplug, VirshHostdevHotplug } from "./devices/hotplug.ts";
+import { DeviceService } from "./devices/service.ts";
 import { errorMiddleware, HostdError } from "./errors.ts";
 import { HostStore } from "./host-store.ts";
 import { HostdMetrics } from "./metrics.ts";
@@ -54,6 +57,12 @@ export interface HostdOptions {
   sim?: SimDriverOptions;
   /** Host file locations for the virsh driver (tests point them at fixtures). */
   paths?: Partial<HostPaths>;
+  /**
+   * Root of the sysfs/procfs tree pass-through devices are scanned from (devices/sysfs.ts):
+   * default "/" for the virsh driver, none (no devices) for the sim driver; tests and
+   * simulated hosts give a recorded tree such as tests/fixtures/sysfs/gpu-host.
+   */
+  deviceRoot?: string;
   /** VM state scan interval in ms; default 5000; 0 disables the background loop. */
   stateIntervalMs?: number;
   /** Retry/timeout settings for callbacks to the management node. */
@@ -93,6 +102,9 @@ export async function startHostd(options: HostdOptions): Promise<RunningHostd> {
   const vms = new VmService(driver, reporter, () => hosts.domainType(), options.dataDir, log);
   const network = createNetworkService(driver.kind, options.dataDir, log);
   const metrics = new HostdMetrics(driver, () => store.get().hostUuid, log);
+  const devices = new DeviceService(driver,
+    driver instanceof SimDriver ? new SimHostdevHotplug(driver) : new VirshHostdevHotplug(options.libvirtUri),
+    { root: options.deviceRoot ?? (driver.kind === "virsh" ? "/" : undefined) }, log);
 
   const app = express();
   app.disable("x-powered-by");
@@ -113,6 +125,7 @@ export async function startHostd(options: HostdOptions): Promise<RunningHostd> {
   app.use(express.json({ limit: "1mb", type: () => true }));
   app.use(hostRoutes(hosts));
   app.use(vmRoutes(vms, tasks));
+  app.use(deviceRoutes(devices, tasks));
   app.use(imageRoutes(driver, log));
   app.use(networkRoutes(network));
   app.use(storageRoutes(driver));

@@ -15,6 +15,7 @@
  * | --domain-type kvm|qemu|auto | HOSTD_DOMAIN_TYPE | auto                   |
  * | --state-interval-ms   | HOSTD_STATE_INTERVAL_MS | 5000 (0 = off)         |
  * | --log-level           | HOSTD_LOG_LEVEL         | info                   |
+ * | --device-root         | HOSTD_DEVICE_ROOT       | / (virsh), none (sim)  |
  * | --sim-cpus            |                         | 32                     |
  * | --sim-memory (bytes)  |                         | 256 GiB                |
  * | --sim-failure-rate    |                         | 0                      |
@@ -42,6 +43,8 @@ export interface HostdConfig {
   /** ms; 0 disables the state loop. */
   stateIntervalMs: number;
   logLevel: string;
+  /** Root of the tree pass-through devices are scanned from (see HostdOptions.deviceRoot). */
+  deviceRoot?: string;
   sim: SimDriverOptions;
 }
 
@@ -63,6 +66,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         "domain-type": { type: "string" },
         "state-interval-ms": { type: "string" },
         "log-level": { type: "string" },
+        "device-root": { type: "string" },
         "sim-cpus": { type: "string" },
         "sim-memory": { type: "string" },
         "sim-failure-rate": { type: "string" },
@@ -105,6 +109,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     domainType,
     stateIntervalMs: int("--state-interval-ms", values["state-interval-ms"] ?? env.HOSTD_STATE_INTERVAL_MS ?? "5000", 0),
     logLevel: values["log-level"] ?? env.HOSTD_LOG_LEVEL ?? "info",
+    deviceRoot: values["device-root"] ?? env.HOSTD_DEVICE_ROOT,
     sim,
   };
 }

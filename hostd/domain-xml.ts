@@ -2,6 +2,7 @@
  * Builds libvirt domain XML from a VmSpec. Pure (no I/O), unit-tested in
  * tests/hostd/domain-xml.test.ts; drivers/virsh.ts feeds the result to `virsh define`.
  */
+import { hostDevicesXml } from "./devices/hostdev-xml.ts";
 import type { DiskSpec, NicSpec, VmSpec } from "./drivers/types.ts";
 
 const UUID_RE = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -79,6 +80,7 @@ export function buildDomainXml(spec: VmSpec): string {
     `      <target type='serial' port='0'/>`,
     `    </console>`,
     ...graphicsXml(spec.consolePassword),
+    ...hostDevicesXml(spec.hostDevices),
     `    <memballoon model='virtio'/>`,
     `  </devices>`,
     `</domain>`,

@@ -38,6 +38,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     domainType: config.domainType,
     stateIntervalMs: config.stateIntervalMs,
     sim: config.sim,
+    deviceRoot: config.deviceRoot,
     logger: log,
   });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -4,15 +4,16 @@
 // Files run one at a time (--test-concurrency=1): integration tests share PostgreSQL,
 // sshd and libvirt, and the machine has two cores.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 function collect(dir) {
   const out = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...collect(path));
-    else if (entry.endsWith(".test.ts")) out.push(path);
+  // Symlinks are not followed: fixtures (recorded sysfs trees) hold links that point nowhere here.
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...collect(path));
+    else if (entry.isFile() && entry.name.endsWith(".test.ts")) out.push(path);
   }
   return out;
 }

@@ -50,6 +50,7 @@ import { HostService } from "./hosts/service.ts";
 import { HostTracker } from "./hosts/tracker.ts";
 import { registerHostdCallbacks } from "./hosts/hostd-callbacks.ts";
 import { ZoneService } from "./zones/service.ts";
+import { createPassthroughModule } from "./passthrough/module.ts";
 import { SharingService } from "./sharing/service.ts";
 import { registerOfferingRoutes } from "./offerings/routes.ts";
 import { OfferingService } from "./offerings/service.ts";
@@ -70,6 +71,9 @@ import { ImageStoreService } from "./backup-storage/image-store.ts";
 import { registerVolumeSnapshotRoutes } from "./volume-snapshots/routes.ts";
 import { VolumeSnapshotService } from "./volume-snapshots/service.ts";
 import { ImageTemplateService } from "./images/templates.ts";
+import { createAliyunModule, type AliyunModule } from "../connectors/aliyun/module.ts";
+import type { RetryPolicy } from "../connectors/aliyun/client/rpc-client.ts";
+import { createMonitoringModule, type MonitoringModule } from "../monitoring/module.ts";
 
 /** Where `prisma/migrations` is, relative to this file. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
@@ -107,6 +111,10 @@ export interface Services {
   volumes: VolumeService;
   volumeSnapshots: VolumeSnapshotService;
   imageTemplates: ImageTemplateService;
+  /** The Alibaba Cloud connector (connectors/aliyun). */
+  aliyun: AliyunModule;
+  /** Metrics, Prometheus targets, ZWatch and SNS (monitoring/). */
+  monitoring: MonitoringModule;
 }
 
 /** A started management node. */
@@ -135,6 +143,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
   jobTypes?: JobType<never>[];
   /** Do not start the host ping loop (tests that drive rounds themselves). */
   noHostTracker?: boolean;
+  /** Retry policy of Alibaba Cloud calls (tests shorten the backoff). */
+  aliyunRetry?: Partial<RetryPolicy>;
 } = {}): Promise<ManagementNode> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -154,6 +164,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     const zones = new ZoneService(prisma, events, tags);
     const clusters = new ClusterService(prisma, events, tags);
     const simulators = new SimulatorAgentInstaller(config.dataDir, log);
+    simulators.defaultDeviceRoot = config.simulatorDeviceRoot;
     const hosts = new HostService(prisma, events, tags, jobs, configs, cipher, {
       KVM: new SshAgentInstaller(new HostDeployer({ log })), Simulator: simulators,
     });
@@ -166,7 +177,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     const primaryStorage = new PrimaryStorageService(prisma, events, tags, jobs, configs, hosts, log);
     hosts.connectHooks.push((hostUuid) => primaryStorage.prepareHost(hostUuid));
     const volumes = new VolumeService(prisma, events, tags, jobs, hosts, primaryStorage,
-      new BackupStorageImageFetcher(prisma, imageStore));
+      new BackupStorageImageFetcher(prisma, imageStore), quotas);
     const volumeSnapshots = new VolumeSnapshotService(prisma, events, tags, jobs, hosts, volumes);
     const imageTemplates = new ImageTemplateService(prisma, events, tags, jobs, quotas, hosts, volumes, images, imageStore);
     const l2Networks = new L2NetworkService(prisma, events, tags, jobs, hosts, log);
@@ -181,8 +192,18 @@ export async function createManagementNode(config: StrataConfig, opts: {
       images: { getImageForVm: async (caller, uuid) => (await images.getImageForVm(caller, uuid)).image },
       ipam, generateMac, flat: flatNetwork, volumes,
     });
+    const aliyun = createAliyunModule({ prisma, events, tags, jobs, configs, quotas, log, vmInstances, images, imageStore, primaryStorage }, cipher,
+      { endpointOverride: config.aliyunEndpointOverride, retry: opts.aliyunRetry });
+    const passthrough = createPassthroughModule({ prisma, events, jobs, hosts, vmInstances, sharing, tags, resources, log });
+    const monitoring = createMonitoringModule({
+      prisma, events, configs, cipher, log,
+      aliyun: { syncStats: () => aliyun.context.sync.stats, callStats: () => aliyun.context.remote.stats() }, aliyunRemote: aliyun.context.remote,
+    }, {
+      prometheusUrl: config.prometheusUrl, metricsToken: config.metricsToken, fileSdPath: config.prometheusFileSdPath,
+      aliyunEndpointOverride: config.aliyunEndpointOverride,
+    });
     const services: Services = {
-      vmInstances,
+      vmInstances, aliyun, monitoring,
       l2Networks, l3Networks, ipam, networkServices, flatNetwork,
       db, log, configs, events, resources, tags, accounts, accessKeys, quotas, jobs, zones, clusters, hosts, hostTracker, simulators,
       sharing, offerings, backupStorages, imageStore, images,
@@ -192,6 +213,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     const generatedAdminPassword = await accounts.bootstrapAdmin(config.adminPassword);
 
     const api = new Api();
+    api.timeZone = () => configs.get("system", "timezone");
     registerQuotaRoutes(api, quotas); // before accounts: /accounts/quotas is not an account uuid
     registerAccountRoutes(api, accounts);
     registerAccessKeyRoutes(api, accessKeys);
@@ -206,6 +228,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
     registerBackupStorageRoutes(api, backupStorages);
     registerImageRoutes(api, images);
     registerImageTemplateRoutes(api, imageTemplates);
+    // Before primary storage: ZStack's GET /primary-storage/nas (QueryNasFileSystem, Alibaba connector) must win over GET /primary-storage/{uuid}.
+    aliyun.registerRoutes(api);
     registerPrimaryStorageRoutes(api, primaryStorage);
     registerVolumeRoutes(api, volumes);
     registerVolumeSnapshotRoutes(api, volumeSnapshots);
@@ -215,6 +239,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
     registerEventRoutes(api, prisma);
     registerAuditRoutes(api, prisma);
     registerJobRoutes(api, jobs);
+    monitoring.registerRoutes(api);
+    passthrough.registerRoutes(api);
     const openapi = buildOpenApiDocument(api, VERSION);
 
     const app = express();
@@ -229,6 +255,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     });
     app.use(pinoHttp({ logger: log, genReqId: (_req, res) => (res as unknown as { locals: ApiLocals }).locals.requestId, quietReqLogger: true }));
     app.use(express.json({ limit: "1mb" }));
+    monitoring.mountMetrics(app); // before authenticate: Prometheus scrapes without a session
     app.get("/v1/openapi.json", (_req, res) => void res.json(openapi));
     app.get("/health", (_req, res) => void res.json({ status: "ok", database: db.kind }));
     registerImageStoreServing(app, imageStore); // before authenticate: its bearer token is not a session
@@ -250,6 +277,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
       configs.getNumber("vm", "expungeInterval") * 1000);
     expungeTimer.unref();
     if (!opts.noHostTracker) hostTracker.start();
+    aliyun.start();
+    await monitoring.start();
 
     let server: Server | undefined;
     const node: ManagementNode = {
@@ -268,6 +297,8 @@ export async function createManagementNode(config: StrataConfig, opts: {
       async close() {
         if (server) await new Promise((r) => server!.close(() => r(undefined)));
         await hostTracker.stop();
+        await aliyun.stop();
+        await monitoring.stop();
         await jobs.stop();
         await simulators.stopAll();
         stopAuditPruning();

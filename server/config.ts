@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 
 /**
@@ -26,6 +26,22 @@ export interface StrataConfig {
    * reach that address.
    */
   callbackUrl: string | undefined;
+  /**
+   * One endpoint for every Alibaba Cloud product (ALIYUN_ENDPOINT_OVERRIDE, e.g.
+   * http://127.0.0.1:8090 for `npm run aliyun-emulator`); unset: Alibaba's regional endpoints.
+   */
+  aliyunEndpointOverride: string | undefined;
+  /** Prometheus the node reads metrics from (PROMETHEUS_URL, e.g. http://127.0.0.1:9090); unset: ZWatch metric APIs answer 503. */
+  prometheusUrl: string | undefined;
+  /** Bearer token GET /metrics requires (STRATA_METRICS_TOKEN); unset: /metrics is open, as Prometheus expects. */
+  metricsToken: string | undefined;
+  /** File the node keeps Connected hosts' hostd targets in, for Prometheus file_sd (PROMETHEUS_FILE_SD_PATH, default <dataDir>/prometheus/hostd-targets.json). */
+  prometheusFileSdPath: string;
+  /**
+   * Recorded sysfs tree simulator hosts report pass-through devices from
+   * (STRATA_SIMULATOR_DEVICE_ROOT, e.g. tests/fixtures/sysfs/gpu-host); unset: no devices.
+   */
+  simulatorDeviceRoot: string | undefined;
 }
 
 const EnvSchema = z.object({
@@ -37,6 +53,11 @@ const EnvSchema = z.object({
   STRATA_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, "STRATA_SECRET_KEY must be 64 hex characters").optional(),
   STRATA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   STRATA_CALLBACK_URL: z.string().url().optional(),
+  ALIYUN_ENDPOINT_OVERRIDE: z.string().url().optional(),
+  PROMETHEUS_URL: z.string().url().optional(),
+  STRATA_METRICS_TOKEN: z.string().min(16, "STRATA_METRICS_TOKEN must have at least 16 characters").optional(),
+  PROMETHEUS_FILE_SD_PATH: z.string().min(1).optional(),
+  STRATA_SIMULATOR_DEVICE_ROOT: z.string().min(1).optional(),
 });
 
 /**
@@ -60,5 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
     secretKey: e.STRATA_SECRET_KEY,
     logLevel: e.STRATA_LOG_LEVEL,
     callbackUrl: e.STRATA_CALLBACK_URL?.replace(/\/+$/, ""),
+    aliyunEndpointOverride: e.ALIYUN_ENDPOINT_OVERRIDE?.replace(/\/+$/, ""),
+    prometheusUrl: e.PROMETHEUS_URL?.replace(/\/+$/, ""),
+    metricsToken: e.STRATA_METRICS_TOKEN,
+    prometheusFileSdPath: resolve(e.PROMETHEUS_FILE_SD_PATH ?? join(e.STRATA_DATA_DIR, "prometheus", "hostd-targets.json")),
+    simulatorDeviceRoot: e.STRATA_SIMULATOR_DEVICE_ROOT ? resolve(e.STRATA_SIMULATOR_DEVICE_ROOT) : undefined,
   };
 }

@@ -312,6 +312,12 @@ export class SimDriver implements HypervisorDriver {
     return this.domains.get(name)?.spec;
   }
 
+  /** Changes a domain's live definition (device hot-plug, devices/hotplug.ts). @throws DriverError DOMAIN_NOT_FOUND. */
+  patchDomainSpec(name: string, patch: (spec: VmSpec) => VmSpec): void {
+    const d = this.get(name);
+    d.spec = patch(d.spec);
+  }
+
   async attachDisk(name: string, disk: DiskSpec & { target?: string }): Promise<void> {
     await this.enter("attachDisk");
     const d = this.running(name);

@@ -6,6 +6,7 @@
  * Implementations: drivers/virsh.ts (real libvirt through the `virsh` CLI) and drivers/sim.ts
  * (in-memory, for running hundreds of fake hosts in one process).
  */
+import type { HostDevices } from "../devices/types.ts";
 import type { DomainStats, VmState } from "../parsers/virsh.ts";
 
 /** libvirt domain type: `kvm` (hardware virtualisation) or `qemu` (TCG software emulation). */
@@ -47,6 +48,8 @@ export interface VmSpec {
   consoleLogPath: string;
   /** VNC password (graphics `passwd`); VNC uses at most 8 characters. None: no password. */
   consolePassword?: string;
+  /** PCI and USB devices passed through to the guest (`<hostdev>`, see devices/hostdev-xml.ts). */
+  hostDevices?: HostDevices;
 }
 
 /** A domain as seen by listDomains(). */

@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "pino";
+import type { HostDevices } from "../devices/types.ts";
 import { DriverError, type DiskSpec, type DomainType, type HypervisorDriver, type NicSpec, type VolumeInfo } from "../drivers/types.ts";
 import { KeyedMutex } from "../keyed-mutex.ts";
 import type { VmState } from "../parsers/virsh.ts";
@@ -28,6 +29,8 @@ export interface StartVmInput {
   configDrivePath?: string;
   /** VNC password of the graphics device. */
   consolePassword?: string;
+  /** PCI/USB pass-through devices. */
+  hostDevices?: HostDevices;
 }
 
 /** How to stop a VM. */
@@ -82,6 +85,7 @@ export class VmService {
           configDrivePath: input.configDrivePath,
           consoleLogPath,
           consolePassword: input.consolePassword,
+          hostDevices: input.hostDevices,
         });
       }
       return { vmInstanceUuid: input.vmInstanceUuid, state: "Running" as const, domainType, consoleLogPath };

@@ -35,7 +35,12 @@ export function userInventory(u: User) {
  * hashes; `identity/login.maxFailures` consecutive failures lock the account or user for
  * `identity/login.lockSeconds`.
  */
+/** How long a resolved session is trusted without a database lookup, in ms. */
+export const SESSION_CACHE_MS = 2000;
+
 export class AccountService {
+  private readonly sessionCache = new Map<string, { caller: Caller; expiredDate: number; at: number }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly configs: GlobalConfigService,
@@ -125,19 +130,40 @@ export class AccountService {
     return { uuid: s.uuid, accountUuid: s.accountUuid, userUuid: s.userUuid, expiredDate: s.expiredDate.toISOString(), createDate: s.createDate.toISOString() };
   }
 
-  /** Resolves a session uuid to its caller; undefined when unknown or expired. */
+  /**
+   * Resolves a session uuid to its caller; undefined when unknown or expired. Resolved
+   * sessions are remembered for {@link SESSION_CACHE_MS}, as ZStack's SessionManager keeps
+   * them in memory: every API call authenticates, and the lookup would otherwise be a database
+   * round trip per request. Log-out and account/user deletion on this node forget them at once;
+   * on another node sharing the database a deleted session lives at most that long.
+   */
   async resolveSession(uuid: string): Promise<Caller | undefined> {
+    const now = Date.now();
+    const cached = this.sessionCache.get(uuid);
+    if (cached && now - cached.at < SESSION_CACHE_MS && cached.expiredDate > now) return cached.caller;
     const s = await this.prisma.session.findUnique({ where: { uuid }, include: { account: true } });
-    if (!s || s.expiredDate <= new Date()) return undefined;
-    return {
+    if (!s || s.expiredDate.getTime() <= now) {
+      this.sessionCache.delete(uuid);
+      return undefined;
+    }
+    const caller: Caller = {
       kind: "session", accountUuid: s.accountUuid, accountName: s.account.name, accountType: s.account.type,
       userUuid: s.userUuid ?? undefined, sessionUuid: s.uuid, isAdmin: s.account.type === "SystemAdmin",
     };
+    if (this.sessionCache.size >= 10_000) this.sessionCache.clear();
+    this.sessionCache.set(uuid, { caller, expiredDate: s.expiredDate.getTime(), at: now });
+    return caller;
+  }
+
+  /** Forgets remembered sessions (after log-outs and deletions). */
+  forgetSessions(): void {
+    this.sessionCache.clear();
   }
 
   /** Ends a session (APILogOutMsg). Logging out of an unknown session is not an error, as in ZStack. */
   async logOut(sessionUuid: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { uuid: sessionUuid } });
+    this.sessionCache.delete(sessionUuid);
   }
 
   /** Creates an account (APICreateAccountMsg, admin only). @throws SYS.1002 when the name is taken. */
@@ -183,7 +209,9 @@ export class AccountService {
       if (await this.prisma.account.findUnique({ where: { name: p.name } })) throw Errors.duplicate("An account with that name", p.name);
     }
     const data = { name: p.name, description: p.description, ...(p.password ? { passwordHash: await hashPassword(p.password), failedLoginCount: 0, lockedUntil: null } : {}) };
-    return accountInventory(await this.prisma.account.update({ where: { uuid }, data }));
+    const updated = await this.prisma.account.update({ where: { uuid }, data });
+    this.forgetSessions();
+    return accountInventory(updated);
   }
 
   /**
@@ -207,6 +235,7 @@ export class AccountService {
       await tx.account.delete({ where: { uuid } });
       await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Account", accountUuid: caller.accountUuid });
     });
+    this.forgetSessions();
   }
 
   /** Creates a user in the caller's account (APICreateUserMsg). @throws SYS.1002 for a taken name. */
@@ -259,5 +288,6 @@ export class AccountService {
     await this.getUser(caller, uuid);
     if (caller.userUuid) throw Errors.permissionDenied("a user cannot delete users");
     await this.prisma.user.delete({ where: { uuid } });
+    this.forgetSessions();
   }
 }

@@ -36,7 +36,9 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 function openPostgres(connectionString: string): Database {
   // One pool for Prisma and raw sessions. An idle connection killed by the server (restart,
   // administrator) emits 'error' on the pool; without a listener that would crash the node.
-  const pool = new pg.Pool({ connectionString, max: 10 });
+  // connectionTimeoutMillis: while PostgreSQL is down or the pool is exhausted, a request gets
+  // an error after 10 s (answered 503 SYS.DATABASE_UNAVAILABLE) instead of waiting forever.
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
@@ -60,7 +62,14 @@ function openPostgres(connectionString: string): Database {
     },
     async close() {
       await prisma.$disconnect();
-      await pool.end().catch(() => undefined);
+      // pool.end() waits for every checked-out client; one whose connection died during an
+      // outage may never be released, and shutdown must not hang on it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        pool.end().catch(() => undefined),
+        new Promise((resolve) => { timer = setTimeout(resolve, 5000); }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

@@ -40,6 +40,9 @@ export const Errors = {
   internal: (requestId?: string) =>
     new ApiError("SYS.1000", 500, "An internal error happened in the management node; see its log",
       requestId ? `request id ${requestId}` : undefined),
+  /** SYS.DATABASE_UNAVAILABLE, 503: PostgreSQL is down or restarting; nothing was changed. */
+  databaseUnavailable: () =>
+    new ApiError("SYS.DATABASE_UNAVAILABLE", 503, "The management node's database is unreachable right now (restarting or down); retry in a few seconds"),
   /** SYS.1003, 404: no such resource visible to the caller. */
   resourceNotFound: (resourceType: string, uuid: string) =>
     new ApiError("SYS.1003", 404, `No ${resourceType} with that uuid exists, or it is not visible to your account`,
@@ -95,4 +98,24 @@ export const Errors = {
   /** PS.INIT_FAILED, 502: hosts could not prepare (mkdir/mount/statfs) a primary storage. */
   primaryStorageInitFailed: (storage: string, details: string) =>
     new ApiError("PS.INIT_FAILED", 502, `Hosts could not prepare primary storage ${storage}; fix the listed hosts and attach again`, details),
+  // ZWatch and SNS (monitoring/zwatch, monitoring/sns)
+  /** ZWATCH.UNKNOWN_METRIC, 400: namespace/metricName is not in the catalog (GET /v1/zwatch/all/metrics). */
+  zwatchUnknownMetric: (namespace: string, metricName: string) =>
+    new ApiError("ZWATCH.UNKNOWN_METRIC", 400, "No such metric; pick a namespace and metricName from GET /v1/zwatch/all/metrics",
+      `${namespace}/${metricName}`),
+  /** ZWATCH.UNKNOWN_LABEL, 400: a label the metric or event does not carry. */
+  zwatchUnknownLabel: (label: string, known: string[]) =>
+    new ApiError("ZWATCH.UNKNOWN_LABEL", 400, "The metric or event has no such label; use one of the listed labels",
+      `got "${label}"; labels: ${known.join(", ")}`),
+  /** ZWATCH.UNKNOWN_EVENT, 400: namespace/eventName is not in the event catalog (GET /v1/zwatch/all/events). */
+  zwatchUnknownEvent: (namespace: string, eventName: string) =>
+    new ApiError("ZWATCH.UNKNOWN_EVENT", 400, "No such event; pick a namespace and eventName from GET /v1/zwatch/all/events",
+      `${namespace}/${eventName}`),
+  /** ZWATCH.PROMETHEUS_UNAVAILABLE, 503: PROMETHEUS_URL is unset or Prometheus did not answer. */
+  prometheusUnavailable: (details: string) =>
+    new ApiError("ZWATCH.PROMETHEUS_UNAVAILABLE", 503,
+      "Prometheus is not configured or did not answer; set PROMETHEUS_URL and check that Prometheus runs", details),
+  /** SNS.ENDPOINT_TYPE_MISMATCH, 400: an action that needs another endpoint type. */
+  snsEndpointTypeMismatch: (expected: string, actual: string) =>
+    new ApiError("SNS.ENDPOINT_TYPE_MISMATCH", 400, `This API works on ${expected} endpoints only`, `endpoint type ${actual}`),
 } as const;

@@ -55,13 +55,30 @@ export class EventBus {
     return () => this.emitter.emit("event", row as ResourceEvent);
   }
 
+  /** Like {@link record} for many events in one INSERT (bulk changes such as a sync's creates). */
+  async recordMany(tx: Tx, events: NewEvent[]): Promise<() => void> {
+    if (!events.length) return () => undefined;
+    const rows = await tx.event.createManyAndReturn({
+      data: events.map((e) => ({
+        uuid: newUuid(), type: e.type, resourceUuid: e.resourceUuid, resourceType: e.resourceType,
+        oldState: e.oldState ?? null, newState: e.newState ?? null, accountUuid: e.accountUuid,
+        details: (e.details ?? undefined) as never,
+      })),
+    });
+    return () => {
+      for (const row of rows) this.emitter.emit("event", row as ResourceEvent);
+    };
+  }
+
   /**
    * Runs `fn` in one transaction; the events it records through `emit` are stored in that
    * transaction and published only after it commits (none if it rolls back).
    */
-  async transaction<T>(prisma: PrismaClient, fn: (tx: Prisma.TransactionClient, emit: (e: NewEvent) => Promise<void>) => Promise<T>): Promise<T> {
+  async transaction<T>(prisma: PrismaClient, fn: (tx: Prisma.TransactionClient, emit: (e: NewEvent) => Promise<void>,
+    emitMany: (es: NewEvent[]) => Promise<void>) => Promise<T>): Promise<T> {
     const publish: (() => void)[] = [];
-    const result = await prisma.$transaction((tx) => fn(tx, async (e) => void publish.push(await this.record(tx, e))));
+    const result = await prisma.$transaction((tx) => fn(tx, async (e) => void publish.push(await this.record(tx, e)),
+      async (es) => void publish.push(await this.recordMany(tx, es))));
     for (const p of publish) p();
     return result;
   }

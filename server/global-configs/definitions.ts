@@ -1,4 +1,5 @@
 import { z, type ZodType } from "zod";
+import { isValidTimeZone } from "../http/time-zone.ts";
 
 /**
  * A global configuration option (ZStack GlobalConfig): category + name identify it, `type`
@@ -62,6 +63,11 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
     z.enum(["Direct", "Delay", "Never"])),
   def("vm", "expungePeriod", "Integer", "86400", "Seconds a destroyed VM stays recoverable under the Delay policy.", int(0, 86_400 * 365)),
   def("vm", "expungeInterval", "Integer", "3600", "Seconds between sweeps that expunge VMs past vm/expungePeriod.", int(10, 86_400)),
+  // VM high availability (ZStack HaGlobalConfig: ha.enable, ha.neverStopVm.retryDelay)
+  def("ha", "enable", "Boolean", "true",
+    "Whether VMs with an HA level are started again after their host is lost (NeverStop also after they stop on their own).", z.enum(["true", "false"])),
+  def("ha", "neverStopVm.retryDelay", "Integer", "30",
+    "Seconds between a VM with an HA level going Unknown (host lost) or Stopped (NeverStop) and its restart, so a brief network blip does not move VMs.", int(0, 3600)),
   // audit
   def("audit", "retentionDays", "Integer", "180", "Days audit records are kept.", int(1, 3650)),
   // quota defaults (ZStack QuotaConstant names); per-account overrides live in /v1/accounts/quotas
@@ -83,4 +89,38 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
   def("primaryStorage", "usageThreshold", "Float", "0.9",
     "Fraction (0–1] of a primary storage's capacity that volumes may use; a volume that would exceed it is refused (ZStack primaryStorage.capacityThreshold).",
     z.coerce.number().gt(0).max(1)),
+  // system (seed: 时区配置)
+  def("system", "timezone", "String", "UTC",
+    "IANA time zone (e.g. Asia/Shanghai) in which API responses and notifications show timestamps; they are stored in UTC.",
+    z.string().refine(isValidTimeZone, "must be an IANA time zone name such as UTC or Asia/Shanghai")),
+  // Alibaba Cloud connector
+  def("aliyun", "sync.interval", "Integer", "600",
+    "Seconds between automatic syncs of every data center with Alibaba Cloud; 0 turns periodic sync off (on-demand sync still works).",
+    int(0, 604_800)),
+  // ZWatch and SNS (monitoring/)
+  def("zwatch", "evaluation.interval", "Integer", "10",
+    "Seconds between evaluations of every Enabled metric alarm against Prometheus.", int(1, 3600)),
+  def("zwatch", "rate.window", "Integer", "60",
+    "Seconds of the rate() window in the PromQL of counter metrics (at least 4 Prometheus scrape intervals).", int(2, 3600)),
+  def("zwatch", "ecs.metricsInterval", "Integer", "60",
+    "Seconds between reads of ECS instance metrics from Alibaba CloudMonitor (DescribeMetricList).", int(10, 3600)),
+  def("sns", "delivery.timeout", "Integer", "10", "Seconds an SNS delivery (HTTP, DingTalk, SMTP) may take.", int(1, 300)),
+  def("sns", "delivery.maxAttempts", "Integer", "5",
+    "Attempts of an SNS delivery that fails with a retryable error (5xx, throttling, network) before it is Failed.", int(1, 100)),
+  def("sns", "delivery.backoff", "Integer", "5", "Seconds before the first retry of a delivery; doubled each retry.", int(1, 3600)),
+  def("sns", "timeZone", "String", "UTC", "IANA time zone of times in SNS messages, e.g. Asia/Shanghai.",
+    z.string().refine(isTimeZone, "must be an IANA time zone such as UTC or Asia/Shanghai")),
+  def("sns", "smtp.host", "String", "", "Default SMTP server of email endpoints that name none.", z.string().max(255)),
+  def("sns", "smtp.port", "Integer", "25", "Default SMTP port of email endpoints.", int(1, 65535)),
+  def("sns", "smtp.security", "String", "none", "Default SMTP transport security: none, starttls or ssl.", z.enum(["none", "starttls", "ssl"])),
+  def("sns", "smtp.from", "String", "strata@localhost", "Sender address of SNS emails.", z.string().min(3).max(255)),
 ];
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { startHostd, type RunningHostd } from "../../hostd/app.ts";
+import { SimDriver } from "../../hostd/drivers/sim.ts";
 import { ApiError } from "../errors/catalogue.ts";
 import { DeployError, HostDeployer, type SshTarget } from "./deployer.ts";
 
@@ -78,17 +80,27 @@ export class SshAgentInstaller implements AgentInstaller {
  */
 export class SimulatorAgentInstaller implements AgentInstaller {
   private readonly running = new Map<string, RunningHostd>();
+  /** Hypervisors of isolated hosts: their domains keep running until the agent is installed again. */
+  private readonly isolated = new Map<string, SimDriver>();
+  /**
+   * Recorded sysfs tree simulated hosts report pass-through devices from (hostd --device-root);
+   * a host's own `<dataDir>/simulators/<uuid>/device-root` wins. Unset: no devices.
+   */
+  defaultDeviceRoot: string | undefined;
 
   constructor(private readonly dataDir: string, private readonly log: Logger) {}
 
   async install(t: AgentTarget): Promise<{ hostdPort: number }> {
     await this.running.get(t.uuid)?.close();
+    const deviceRoot = join(this.dataDir, "simulators", t.uuid, "device-root");
     const agent = await startHostd({
-      port: 0, listen: "127.0.0.1", secret: t.secret, hostUuid: t.uuid, driver: "sim",
+      port: 0, listen: "127.0.0.1", secret: t.secret, hostUuid: t.uuid, driver: this.isolated.get(t.uuid) ?? "sim",
       dataDir: join(this.dataDir, "simulators", t.uuid),
       sim: { cpuNum: t.simulated?.cpuNum ?? 32, cpuSockets: 1, cpuThreads: 1, totalMemory: t.simulated?.totalMemory, domainType: "kvm" },
+      deviceRoot: existsSync(deviceRoot) ? deviceRoot : this.defaultDeviceRoot,
       logger: this.log.child({ simulatorHost: t.uuid }, { level: "warn" }),
     });
+    this.isolated.delete(t.uuid);
     this.running.set(t.uuid, agent);
     return { hostdPort: agent.port };
   }
@@ -96,6 +108,7 @@ export class SimulatorAgentInstaller implements AgentInstaller {
   async remove(t: AgentTarget): Promise<void> {
     await this.running.get(t.uuid)?.close();
     this.running.delete(t.uuid);
+    this.isolated.delete(t.uuid);
     await rm(join(this.dataDir, "simulators", t.uuid), { recursive: true, force: true });
   }
 
@@ -106,6 +119,20 @@ export class SimulatorAgentInstaller implements AgentInstaller {
   async crash(hostUuid: string): Promise<void> {
     await this.running.get(hostUuid)?.close();
     this.running.delete(hostUuid);
+  }
+
+  /**
+   * Cuts one simulated host off the management network (a partition, or a hung agent): its
+   * agent stops answering while its domains keep running. The next install (reconnectHost)
+   * brings the agent back over the same hypervisor, so the host returns with those domains,
+   * possibly stale. For fault drills and tests (tests/faults/host-loss-ha.test.ts).
+   */
+  async isolate(hostUuid: string): Promise<void> {
+    const agent = this.running.get(hostUuid);
+    if (!agent) return;
+    this.running.delete(hostUuid);
+    await agent.close();
+    if (agent.driver instanceof SimDriver) this.isolated.set(hostUuid, agent.driver);
   }
 
   /** Stops every simulated agent (management-node shutdown); their state stays on disk. */

@@ -5,6 +5,7 @@ import { z, type ZodType } from "zod";
 import { Errors } from "../errors/catalogue.ts";
 import { UuidParams } from "./common-schemas.ts";
 import { parseWith } from "./validate.ts";
+import { localizeTimestamps } from "./time-zone.ts";
 import type { AuthContext, Caller } from "../auth/context.ts";
 
 /**
@@ -113,6 +114,9 @@ export class Api {
   readonly registry = new OpenAPIRegistry();
   private readonly actionGroups = new Map<string, { specs: Map<string, ActionSpec<ZodType>> }>();
 
+  /** Zone API responses show timestamps in (global config system/timezone); UTC until set. */
+  timeZone: () => string = () => "UTC";
+
   constructor() {
     this.registry.registerComponent("securitySchemes", "session", {
       type: "apiKey",
@@ -141,7 +145,7 @@ export class Api {
       // Only a create (POST) makes the inventory's uuid "the resource" of the call; a login
       // (PUT) returns a session whose uuid is a credential and must not reach the audit log.
       if (spec.method === "post") locals.resourceUuid ??= createdUuid(reply);
-      send(res, reply, spec.successStatus ?? 200);
+      send(res, reply, spec.successStatus ?? 200, this.timeZone());
     });
     this.document(spec.method, spec.path, spec);
   }
@@ -181,7 +185,7 @@ export class Api {
         const input = parseWith(action.body, body[key] ?? {}, `body.${key}`);
         locals.requestSummary = { [key]: input };
         const reply = await action.handler(toApiRequest(req, auth, input, { uuid }, req.query) as never);
-        send(res, reply, action.successStatus ?? 200);
+        send(res, reply, action.successStatus ?? 200, this.timeZone());
       });
     }
     if (group.specs.has(spec.action)) throw new Error(`action ${spec.action} registered twice on ${collection}`);
@@ -263,7 +267,7 @@ function createdUuid(reply: ApiReply): string | undefined {
   return typeof inv?.uuid === "string" ? inv.uuid : undefined;
 }
 
-function send(res: Response, reply: ApiReply, defaultStatus: number): void {
+function send(res: Response, reply: ApiReply, defaultStatus: number, timeZone: string): void {
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   res.status(reply.status ?? defaultStatus);
   if (reply.text) {
@@ -272,5 +276,5 @@ function send(res: Response, reply: ApiReply, defaultStatus: number): void {
     res.send(reply.text.content);
     return;
   }
-  res.json(reply.body ?? {});
+  res.json(localizeTimestamps(reply.body ?? {}, timeZone));
 }

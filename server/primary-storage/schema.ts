@@ -51,9 +51,9 @@ const Bytes = (what: string) => z.number().int().describe(`${what}, bytes`);
 export const PrimaryStorageInventory = z.object({
   ...BaseInventory,
   zoneUuid: z.string(),
-  type: z.enum(["LocalStorage", "NFS", "SharedMountPoint"]),
+  type: z.enum(["LocalStorage", "NFS", "SharedMountPoint", "AliyunNAS"]),
   url: z.string(),
-  mountPath: z.string().nullable().describe("NFS: where hosts mount the export"),
+  mountPath: z.string().nullable().describe("NFS and AliyunNAS: where hosts mount the export (or, AliyunNAS without an NFS server, the directory standing in)"),
   state: z.enum(["Enabled", "Disabled", "Maintenance"]),
   status: z.enum(["Connected", "Disconnected", "Connecting"]),
   totalCapacity: Bytes("Capacity volumes may reserve (statfs total; summed over hosts for LocalStorage)"),

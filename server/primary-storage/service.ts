@@ -1,4 +1,4 @@
-import type { Host, PrimaryStorage, PrimaryStorageClusterRef, PrismaClient } from "../../generated/prisma/client.ts";
+import type { Host, Prisma, PrimaryStorage, PrimaryStorageClusterRef, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "pino";
 import { ownedBy, type Caller } from "../auth/context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -15,8 +15,20 @@ import { TagService } from "../tags/service.ts";
 import { PrimaryStorageCapacity } from "./capacity.ts";
 import { primaryStorageQuerySpec, type AddPrimaryStorageInput } from "./schema.ts";
 
-/** Primary storage types (ZStack PrimaryStorageVO.type). */
-export type PrimaryStorageType = "LocalStorage" | "NFS" | "SharedMountPoint";
+/** Primary storage types (ZStack PrimaryStorageVO.type). AliyunNAS comes from the Alibaba connector (connectors/aliyun/nas). */
+export type PrimaryStorageType = "LocalStorage" | "NFS" | "SharedMountPoint" | "AliyunNAS";
+
+/** What hostd's /storage/init is sent for one storage. */
+export interface HostStorageSpec { type: "NFS" | "SharedMountPoint"; url: string; mountPath?: string; mountOptions?: string }
+
+/**
+ * A storage type another module provides (AliyunNAS): it says how hosts prepare it, in terms of
+ * the kinds hostd knows (an NFS mount, or a directory used like a SharedMountPoint). Volumes go
+ * below the storage's `mountPath`.
+ */
+export interface PrimaryStorageTypeDriver {
+  hostSpec(ps: PrimaryStorage): Promise<HostStorageSpec>;
+}
 
 type PrimaryStorageRow = PrimaryStorage & { clusters: PrimaryStorageClusterRef[] };
 
@@ -57,6 +69,7 @@ export function primaryStorageInventory(ps: PrimaryStorageRow) {
 export class PrimaryStorageService {
   /** Reservations and releases of capacity, shared with VolumeService. */
   readonly capacity: PrimaryStorageCapacity;
+  private readonly drivers = new Map<string, PrimaryStorageTypeDriver>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -80,12 +93,20 @@ export class PrimaryStorageService {
     });
   }
 
+  /** Registers the host-side driver of a storage type another module adds (AliyunNAS). */
+  registerType(type: PrimaryStorageType, driver: PrimaryStorageTypeDriver): void {
+    this.drivers.set(type, driver);
+  }
+
   /**
    * Adds a primary storage (APIAddLocalPrimaryStorageMsg, APIAddNfsPrimaryStorageMsg,
-   * APIAddSharedMountPointPrimaryStorageMsg) in state Enabled with zero capacity until attached.
+   * APIAddSharedMountPointPrimaryStorageMsg; AliyunNAS through the Alibaba connector, which passes
+   * `extra`: the hosts' mount path and its own rows, written in the same transaction) in state
+   * Enabled with zero capacity until attached.
    * @throws ApiError SYS.1003 unknown zone, SYS.1002 uuid or url already used in the zone.
    */
-  async add(caller: Caller, type: PrimaryStorageType, input: AddPrimaryStorageInput) {
+  async add(caller: Caller, type: PrimaryStorageType, input: AddPrimaryStorageInput,
+    extra: { mountPath?: string; onCreate?: (tx: Prisma.TransactionClient, uuid: string) => Promise<void> } = {}) {
     TagService.validate(input.systemTags, input.userTags);
     const p = input.params;
     const zone = await this.prisma.zone.findFirst({ where: { uuid: p.zoneUuid } });
@@ -99,12 +120,13 @@ export class PrimaryStorageService {
         const ps = await tx.primaryStorage.create({
           data: {
             uuid, name: p.name, description: p.description ?? null, type, url: p.url, zoneUuid: p.zoneUuid,
-            mountPath: type === "NFS" ? `${NFS_MOUNT_ROOT}/prim-${uuid}` : null,
+            mountPath: type === "NFS" ? `${NFS_MOUNT_ROOT}/prim-${uuid}` : typeof extra.mountPath === "string" ? extra.mountPath.replace("{uuid}", uuid) : null,
             state: "Enabled", status: "Connected", accountUuid: caller.accountUuid,
           },
           include: { clusters: true },
         });
         await this.tags.attachOnCreate(tx, { uuid, resourceType: "PrimaryStorage", accountUuid: caller.accountUuid }, input.systemTags, input.userTags);
+        await extra.onCreate?.(tx, uuid);
         if (mountOptions) {
           await tx.systemTag.create({
             data: { uuid: newUuid(), resourceUuid: uuid, resourceType: "PrimaryStorage", tag: MOUNT_OPTIONS_TAG + mountOptions, inherent: true, accountUuid: caller.accountUuid },
@@ -322,11 +344,11 @@ export class PrimaryStorageService {
 
   /**
    * Directory on the hosts where a storage keeps its files: LocalStorage and SharedMountPoint
-   * use the url, NFS its mount path. Layout below it follows ZStack's: `rootVolumes/`,
+   * use the url, NFS and AliyunNAS their mount path. Layout below it follows ZStack's: `rootVolumes/`,
    * `dataVolumes/`, `imagecache/`.
    */
   baseDir(ps: Pick<PrimaryStorage, "type" | "url" | "mountPath">): string {
-    return (ps.type === "NFS" ? ps.mountPath! : ps.url).replace(/\/+$/, "");
+    return (ps.type === "NFS" || ps.type === "AliyunNAS" ? ps.mountPath! : ps.url).replace(/\/+$/, "");
   }
 
   /**
@@ -370,8 +392,9 @@ export class PrimaryStorageService {
     const mountOptions = ps.type === "NFS"
       ? (await this.prisma.systemTag.findFirst({ where: { resourceUuid: ps.uuid, tag: { startsWith: MOUNT_OPTIONS_TAG } } }))?.tag.slice(MOUNT_OPTIONS_TAG.length)
       : undefined;
-    const cap = await commandHostd<HostdCapacity>(this.hosts.endpoint(host), "/storage/init",
-      { type: ps.type, url: ps.url, mountPath: ps.mountPath ?? undefined, mountOptions }, 120_000);
+    const driver = this.drivers.get(ps.type);
+    const spec = driver ? await driver.hostSpec(ps) : { type: ps.type, url: ps.url, mountPath: ps.mountPath ?? undefined, mountOptions };
+    const cap = await commandHostd<HostdCapacity>(this.hosts.endpoint(host), "/storage/init", spec, 120_000);
     const total = BigInt(Math.floor(cap.totalCapacity));
     const free = BigInt(Math.floor(cap.availableCapacity));
     if (ps.type === "LocalStorage") {

@@ -30,6 +30,8 @@ export interface VmDependencies {
       primaryStorageUuid?: string; name: string }): Promise<Volume>;
     createDataVolume(p: { caller: Caller; vmInstanceUuid?: string; hostUuid: string; size: bigint; diskOfferingUuid?: string; name: string }): Promise<Volume>;
     expungeVolume(volumeUuid: string): Promise<void>;
+    /** Refuses `count` more data volumes / `bytes` more volume capacity beyond the caller's quotas. */
+    checkQuotas(caller: Caller, count: number, bytes: bigint): Promise<void>;
     /** Creates the file of a NotInstantiated data volume on the host's storage. */
     instantiateDataVolume(volumeUuid: string, hostUuid: string, vmInstanceUuid?: string): Promise<Volume>;
   };

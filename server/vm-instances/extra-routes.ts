@@ -6,6 +6,7 @@ import type { SecretCipher } from "../secrets/cipher.ts";
 import { CloneVmBody, VmCloneService } from "./clone.ts";
 import { ConsoleAddressReply, SetConsolePasswordBody, VmConsoleService } from "./console.ts";
 import { jobRequest } from "./extra-states.ts";
+import { HaLevelReply, SetHaLevelBody, VmHaService } from "./ha.ts";
 import { MigrateVmBody, VmMigrationService } from "./migration.ts";
 import { AttachL3Body, VmNicService } from "./nics.ts";
 import { ChangeOfferingBody, SetHostnameBody, SetUserDataBody, VmOfferingService } from "./offering.ts";
@@ -25,6 +26,7 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
   const nics = new VmNicService(s.db.prisma, s.events, vms, s.hosts, s.jobs, { ipam: s.ipam, flat: s.flatNetwork });
   const clones = new VmCloneService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.quotas, s.primaryStorage, { ipam: s.ipam });
   const migrations = new VmMigrationService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.primaryStorage, { flat: s.flatNetwork });
+  const ha = new VmHaService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.log);
   const tag = "vm-instances";
   const state = (from: string) => `Allowed from: ${from}; otherwise SYS.1006 (409) naming the state.`;
 
@@ -51,6 +53,31 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
     description: `ZStack APIDeleteVmConsolePasswordMsg, a job; fully effective at the VM's next start. ${state("Created, Stopped, Running, Paused")}`,
     body: Empty, response: Accepted,
     handler: (req) => consoles.setPassword(req.auth, jobRequest("DeleteVmConsolePassword", req), req.params.uuid, undefined),
+  });
+
+  const haText = "The level is the ha::<level> system tag (ZStack HaManagerImpl). After a host is lost (Disconnected), its VMs " +
+    "with a level whose volumes are all on shared primary storage (NFS, SharedMountPoint, AliyunNAS) of their cluster start on " +
+    "another host of the cluster after ha/neverStopVm.retryDelay seconds (job HaStartVmInstance); others stay Unknown until the " +
+    "host returns. NeverStop VMs that stop on their own are started again.";
+  api.route({
+    method: "post", path: "/vm-instances/{uuid}/ha-levels", apiName: "SetVmInstanceHaLevel", tag, access: "authenticated",
+    summary: "Set the VM's HA level",
+    description: `ZStack APISetVmInstanceHaLevelMsg (SDK SetVmInstanceHaLevelAction): level NeverStop or OnHostFailure. ${haText} ` +
+      "VM.HA_NOT_SUPPORTED (409) for ECS instances; SYS.1006 (409) for a Destroyed VM.",
+    params: UuidParams, body: SetHaLevelBody, response: z.object({ level: SetHaLevelBody.shape.params.shape.level }),
+    handler: async (req) => ({ body: await ha.setLevel(req.auth, req.params.uuid, req.body.params.level) }),
+  });
+  api.route({
+    method: "get", path: "/vm-instances/{uuid}/ha-levels", apiName: "GetVmInstanceHaLevel", tag, access: "authenticated",
+    summary: "Get the VM's HA level", description: "ZStack APIGetVmInstanceHaLevelMsg: `{ level }`, null when the VM has none.",
+    params: UuidParams, response: HaLevelReply,
+    handler: async (req) => ({ body: await ha.getLevel(req.auth, req.params.uuid) }),
+  });
+  api.route({
+    method: "delete", path: "/vm-instances/{uuid}/ha-levels", apiName: "DeleteVmInstanceHaLevel", tag, access: "authenticated",
+    summary: "Remove the VM's HA level", description: "ZStack APIDeleteVmInstanceHaLevelMsg: the VM is no longer restarted by HA; no level is no error.",
+    params: UuidParams, response: z.object({}),
+    handler: async (req) => ({ body: await ha.deleteLevel(req.auth, req.params.uuid) }),
   });
 
   api.action("vm-instances", {

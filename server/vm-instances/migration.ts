@@ -66,13 +66,16 @@ export class VmMigrationService {
   /**
    * Checks and starts a cold migration.
    * @throws SYS.1003 VM/host, SYS.1006 (409) a Running VM ("live migration needs shared primary
-   *   storage; stop the VM first"), another state, volumes not on LocalStorage, a target that is
+   *   storage; stop the VM first"), another state, pass-through devices, volumes not on LocalStorage, a target that is
    *   the source, in another cluster, not Connected/Enabled; VM.NO_AVAILABLE_HOST (409).
    */
   async migrate(caller: Caller, req: JobRequest, uuid: string, hostUuid?: string): Promise<ApiReply> {
     const vm = await this.vms.get(caller, uuid);
     const live = vm.state === "Running" || vm.state === "Paused";
     assertVmState("migrateVm", vm.state, live ? "live migration needs shared primary storage; stop the VM first" : undefined);
+    // Pass-through devices stay on their host (as in ZStack: no migration with PCI/USB devices).
+    const devices = await this.prisma.pciDevice.count({ where: { vmInstanceUuid: uuid } }) + await this.prisma.usbDevice.count({ where: { vmInstanceUuid: uuid } });
+    if (devices > 0) throw Errors.operationNotAllowed("Migrating this VM", `it has ${devices} pass-through device(s) of its host; detach them first`);
     const volumes = vm.volumes.filter((v) => v.status !== "Expunged" && v.installPath);
     const sourceHostUuid = volumes.find((v) => v.type === "Root")?.hostUuid;
     if (!sourceHostUuid || volumes.some((v) => v.hostUuid !== sourceHostUuid)) {

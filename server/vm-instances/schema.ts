@@ -48,11 +48,18 @@ export const VmNicInventory = z.object({
 /** ZStack VmInstanceInventory. */
 export const VmInstanceInventory = z.object({
   ...BaseInventory,
-  zoneUuid: z.string(), clusterUuid: z.string().nullable(), hostUuid: z.string().nullable(), lastHostUuid: z.string().nullable(),
+  zoneUuid: z.string().nullable().describe("Private-cloud zone; null for ECS instances"), clusterUuid: z.string().nullable(), hostUuid: z.string().nullable(), lastHostUuid: z.string().nullable(),
   instanceOfferingUuid: z.string().nullable(), imageUuid: z.string().nullable(), rootVolumeUuid: z.string().nullable(),
   defaultL3NetworkUuid: z.string().nullable(), type: z.string(), hypervisorType: z.string(),
   cpuNum: z.number().describe("vCPUs"), memorySize: z.number().describe("bytes"), allocatorStrategy: z.string(),
   platform: z.string(), architecture: z.string(), state: z.string(),
+  provider: z.enum(["KVM", "Aliyun"]).describe("KVM: runs on a host of this private cloud; Aliyun: an ECS instance"),
+  providerAttributes: z.object({
+    ecsInstanceUuid: z.string(), ecsInstanceId: z.string(), ecsStatus: z.string().describe("Alibaba's status: Pending, Starting, Running, Stopping, Stopped"),
+    regionId: z.string(), zoneId: z.string().nullable(), instanceType: z.string().describe("Alibaba InstanceType, e.g. ecs.g6.large"),
+    vpcId: z.string().nullable(), vSwitchId: z.string().nullable(), chargeType: z.string().nullable().describe("PrePaid | PostPaid"),
+    internetChargeType: z.string().nullable(), privateIpAddress: z.string().nullable(), publicIpAddress: z.string().nullable(),
+  }).nullable().describe("Alibaba attributes of an ECS instance (DescribeInstances); null for KVM VMs"),
   vmNics: z.array(VmNicInventory),
   allVolumes: z.array(z.object({ uuid: z.string(), type: z.string(), installPath: z.string().nullable(), size: z.number(), deviceId: z.number().nullable() })),
 });
@@ -62,10 +69,10 @@ export const vmQuerySpec: QuerySpec = {
   fields: {
     uuid: "string", name: "string", description: "string", zoneUuid: "string", clusterUuid: "string", hostUuid: "string",
     lastHostUuid: "string", instanceOfferingUuid: "string", imageUuid: "string", rootVolumeUuid: "string",
-    defaultL3NetworkUuid: "string", type: "string", hypervisorType: "string", cpuNum: "number", memorySize: "bigint",
+    defaultL3NetworkUuid: "string", type: "string", hypervisorType: "string", provider: "string", cpuNum: "number", memorySize: "bigint",
     platform: "string", architecture: "string", state: "string", accountUuid: "string", createDate: "date", lastOpDate: "date",
   },
-  notNull: ["uuid", "name", "zoneUuid", "type", "hypervisorType", "cpuNum", "memorySize", "platform", "architecture", "state", "accountUuid", "createDate", "lastOpDate"],
+  notNull: ["uuid", "name", "type", "hypervisorType", "provider", "cpuNum", "memorySize", "platform", "architecture", "state", "accountUuid", "createDate", "lastOpDate"],
   relations: {
     vmNics: {
       many: true,
@@ -75,6 +82,18 @@ export const vmQuerySpec: QuerySpec = {
         notNull: ["uuid", "l3NetworkUuid", "mac", "deviceId"],
       }),
     },
+    // Provider attributes of ECS instances: `q=ecsInstance.regionId=cn-hangzhou`.
+    ecsInstance: {
+      many: false,
+      spec: () => ({
+        resourceType: "EcsInstance",
+        fields: {
+          ecsInstanceId: "string", ecsStatus: "string", ecsInstanceType: "string", regionId: "string", zoneId: "string",
+          vpcId: "string", vSwitchId: "string", chargeType: "string", privateIpAddress: "string", publicIpAddress: "string",
+        },
+        notNull: ["ecsInstanceId", "ecsStatus", "ecsInstanceType", "regionId"],
+      }),
+    },
   },
-  computedFields: ["vmNics", "allVolumes"],
+  computedFields: ["vmNics", "allVolumes", "providerAttributes"],
 };

@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import type { Prisma, PrismaClient, VmInstance, VmNic, Volume } from "../../generated/prisma/client.ts";
+import type { EcsInstance, Prisma, PrismaClient, VmInstance, VmNic, Volume } from "../../generated/prisma/client.ts";
 import { ownedBy, type Caller } from "../auth/context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ApiError, Errors } from "../errors/catalogue.ts";
@@ -19,7 +19,18 @@ import { vmQuerySpec, type CreateVmInstanceInput } from "./schema.ts";
 import { assertAllowed, TRANSIENT, type VmState } from "./states.ts";
 
 /** A VM row with its NICs and volumes. */
-export type VmWithParts = VmInstance & { vmNics: VmNic[]; volumes: Volume[] };
+export type VmWithParts = VmInstance & { vmNics: VmNic[]; volumes: Volume[]; ecsInstance?: EcsInstance | null };
+
+/** What every load of a VM brings along. */
+export const VM_PARTS = { vmNics: true, volumes: true, ecsInstance: true } as const;
+
+/**
+ * Runs lifecycle actions of VMs whose provider is not KVM (ECS instances): registered by the
+ * provider's module so that `PUT /v1/vm-instances/{uuid}/actions` works for every VM.
+ */
+export interface VmProviderActions {
+  action(caller: Caller, req: JobRequest, vm: VmWithParts, action: string): Promise<ApiReply>;
+}
 
 /** Job type names of VM APIs. */
 export const VM_JOBS = {
@@ -42,7 +53,14 @@ export function hostnameFrom(name: string): string {
  */
 export class VmInstanceService {
   /** Extra /vm/start fields other modules contribute at every start (e.g. the console password). */
+  /** Lifecycle actions of non-KVM VMs, by provider (e.g. "Aliyun"). */
+  readonly providerActions = new Map<string, VmProviderActions>();
   readonly startOptionProviders: Array<(vm: VmWithParts) => Promise<Record<string, unknown>>> = [];
+  /**
+   * Hosts a VM must run on, asked before a host is chosen at create and start (e.g. where its
+   * pass-through devices are); `reason` is named in VM.NO_AVAILABLE_HOST when that host is full.
+   */
+  readonly placementHooks: Array<(vm: VmInstance) => Promise<{ hostUuid: string; reason: string } | undefined>> = [];
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -90,8 +108,17 @@ export class VmInstanceService {
       hostUuid: vm.hostUuid, lastHostUuid: vm.lastHostUuid, instanceOfferingUuid: vm.instanceOfferingUuid, imageUuid: vm.imageUuid,
       rootVolumeUuid: vm.rootVolumeUuid, defaultL3NetworkUuid: vm.defaultL3NetworkUuid, type: vm.type, hypervisorType: vm.hypervisorType,
       cpuNum: vm.cpuNum, memorySize: Number(vm.memorySize), allocatorStrategy: vm.allocatorStrategy, platform: vm.platform,
-      architecture: vm.architecture, state: vm.state, accountUuid: vm.accountUuid,
+      architecture: vm.architecture, state: vm.state, provider: vm.provider, accountUuid: vm.accountUuid,
       createDate: vm.createDate.toISOString(), lastOpDate: vm.lastOpDate.toISOString(),
+      // Alibaba's own view of an ECS instance (region, zone, InstanceType, VpcId, VSwitchId,
+      // charge type, remote status); null for KVM VMs.
+      providerAttributes: vm.ecsInstance ? {
+        ecsInstanceUuid: vm.ecsInstance.uuid, ecsInstanceId: vm.ecsInstance.ecsInstanceId, ecsStatus: vm.ecsInstance.ecsStatus,
+        regionId: vm.ecsInstance.regionId, zoneId: vm.ecsInstance.zoneId, instanceType: vm.ecsInstance.ecsInstanceType,
+        vpcId: vm.ecsInstance.vpcId, vSwitchId: vm.ecsInstance.vSwitchId, chargeType: vm.ecsInstance.chargeType,
+        internetChargeType: vm.ecsInstance.internetChargeType, privateIpAddress: vm.ecsInstance.privateIpAddress,
+        publicIpAddress: vm.ecsInstance.publicIpAddress,
+      } : null,
       vmNics: [...vm.vmNics].sort((a, b) => a.deviceId - b.deviceId).map((n) => ({
         uuid: n.uuid, vmInstanceUuid: n.vmInstanceUuid, l3NetworkUuid: n.l3NetworkUuid, ip: n.ip, mac: n.mac,
         netmask: n.netmask, gateway: n.gateway, deviceId: n.deviceId, internalName: n.internalName,
@@ -104,12 +131,41 @@ export class VmInstanceService {
 
   /** The VM with NICs and volumes, regardless of owner; null when gone. */
   load(uuid: string): Promise<VmWithParts | null> {
-    return this.prisma.vmInstance.findUnique({ where: { uuid }, include: { vmNics: true, volumes: true } });
+    return this.prisma.vmInstance.findUnique({ where: { uuid }, include: VM_PARTS });
+  }
+
+  /**
+   * NICs, volumes and ECS attributes of a page of VMs, fetched in parallel (the VM list is
+   * the API's hottest read; see tests/bench/api-read.ts).
+   */
+  private async withParts(vms: VmInstance[]): Promise<VmWithParts[]> {
+    const uuids = vms.map((v) => v.uuid);
+    if (!uuids.length) return [];
+    // Raw SQL with one array parameter: Prisma would compile each of these queries anew.
+    const [nics, volumes, ecs] = await Promise.all([
+      this.prisma.$queryRawUnsafe<VmNic[]>(`SELECT * FROM "VmNic" WHERE "vmInstanceUuid" = ANY($1::text[])`, uuids),
+      this.prisma.$queryRawUnsafe<Volume[]>(`SELECT * FROM "Volume" WHERE "vmInstanceUuid" = ANY($1::text[])`, uuids),
+      vms.some((v) => v.provider !== "KVM")
+        ? this.prisma.$queryRawUnsafe<EcsInstance[]>(`SELECT * FROM "EcsInstance" WHERE uuid = ANY($1::text[])`, uuids)
+        : Promise.resolve([] as EcsInstance[]),
+    ]);
+    const group = <T>(rows: T[], key: (r: T) => string | null) => {
+      const m = new Map<string, T[]>();
+      for (const r of rows) {
+        const k = key(r);
+        if (k !== null) m.set(k, [...(m.get(k) ?? []), r]);
+      }
+      return m;
+    };
+    const nicsOf = group(nics, (n) => n.vmInstanceUuid);
+    const volumesOf = group(volumes, (v) => v.vmInstanceUuid);
+    const ecsOf = new Map(ecs.map((e) => [e.uuid, e]));
+    return vms.map((vm) => ({ ...vm, vmNics: nicsOf.get(vm.uuid) ?? [], volumes: volumesOf.get(vm.uuid) ?? [], ecsInstance: ecsOf.get(vm.uuid) ?? null }));
   }
 
   /** The VM if the caller can see it. @throws SYS.1003. */
   async get(caller: Caller, uuid: string): Promise<VmWithParts> {
-    const vm = await this.prisma.vmInstance.findFirst({ where: { uuid, ...ownedBy(caller) }, include: { vmNics: true, volumes: true } });
+    const vm = await this.prisma.vmInstance.findFirst({ where: { uuid, ...ownedBy(caller) }, include: VM_PARTS });
     if (!vm) throw Errors.resourceNotFound("VmInstance", uuid);
     return vm;
   }
@@ -118,7 +174,7 @@ export class VmInstanceService {
   query(caller: Caller, raw: Record<string, unknown>): Promise<ApiReply> {
     return queryReply({
       prisma: this.prisma, spec: vmQuerySpec, delegate: this.prisma.vmInstance as never, caller, raw, scope: ownedBy(caller),
-      include: { vmNics: true, volumes: true }, toInventory: (vm: VmWithParts) => this.inventory(vm), csvName: "vm-instances",
+      sqlTable: "VmInstance", loadParts: (vms: VmInstance[]) => this.withParts(vms), toInventory: (vm: VmWithParts) => this.inventory(vm), csvName: "vm-instances",
     });
   }
 
@@ -133,7 +189,8 @@ export class VmInstanceService {
     const p = input.params;
     const offering = await this.deps.offerings.getInstanceOfferingForUse(caller, p.instanceOfferingUuid);
     const image = await this.deps.images.getImageForVm(caller, p.imageUuid);
-    for (const d of p.dataDiskOfferingUuids ?? []) await this.deps.offerings.getDiskOfferingForUse(caller, d);
+    const diskOfferings = [];
+    for (const d of p.dataDiskOfferingUuids ?? []) diskOfferings.push(await this.deps.offerings.getDiskOfferingForUse(caller, d));
     const l3Uuids = [...new Set(p.l3NetworkUuids)];
     const defaultL3 = p.defaultL3NetworkUuid ?? l3Uuids[0]!;
     if (!l3Uuids.includes(defaultL3)) throw Errors.invalidArgument("defaultL3NetworkUuid must be one of l3NetworkUuids", defaultL3);
@@ -173,6 +230,9 @@ export class VmInstanceService {
       ...sshKeys.map((k) => `sshkey::${k.trim()}`)];
 
     await this.checkQuotas(caller, offering.cpuNum, offering.memorySize);
+    // The root volume takes the image's virtual size; data disks their offerings' sizes.
+    await this.deps.volumes.checkQuotas(caller, diskOfferings.length,
+      diskOfferings.reduce((sum, o) => sum + BigInt(o.diskSize), BigInt(image.size ?? 0n)));
     const uuid = p.resourceUuid ?? newUuid();
     try {
       await this.events.transaction(this.prisma, async (tx, emit) => {
@@ -260,7 +320,12 @@ export class VmInstanceService {
     const spec = await this.createSpec(vmUuid);
     try {
       // JustCreate: host, volumes and networks are chosen now; the domain starts on startVmInstance.
-      const host = await this.allocateHost(vm, { hostUuid: spec.hostUuid, clusterUuid: spec.clusterUuid });
+      const pin = await this.pinnedHost(vm);
+      if (pin && spec.hostUuid && spec.hostUuid !== pin.hostUuid) {
+        throw new ApiError("VM.NO_AVAILABLE_HOST", 409, "The VM cannot run on the host asked for; leave hostUuid out or pick that host",
+          `hostUuid ${spec.hostUuid}, but the VM must run on host ${pin.hostUuid} (${pin.reason})`);
+      }
+      const host = await this.allocateHost(vm, { hostUuid: spec.hostUuid, clusterUuid: spec.clusterUuid, requireHostUuid: pin?.hostUuid, requireReason: pin?.reason });
       const root = await this.deps.volumes.createRootVolume({
         caller, vmInstanceUuid: vm.uuid, hostUuid: host.uuid, imageUuid: vm.imageUuid!, baseUrl,
         primaryStorageUuid: spec.primaryStorageUuidForRootVolume, name: `ROOT-for-${vm.name}`,
@@ -287,20 +352,40 @@ export class VmInstanceService {
     }
   }
 
-  /** Reserves host capacity for the VM and records the host. @throws VM.NO_AVAILABLE_HOST (503 in the job). */
-  async allocateHost(vm: VmInstance, f: { hostUuid?: string; clusterUuid?: string; requireHostUuid?: string }) {
+  /**
+   * Reserves host capacity for the VM and records the host; `exclude` names hosts not to use (HA: the lost one).
+   * @throws VM.NO_AVAILABLE_HOST (503 in the job).
+   */
+  async allocateHost(vm: VmInstance, f: { hostUuid?: string; clusterUuid?: string; requireHostUuid?: string; requireReason?: string; exclude?: string[] }) {
     const l3s = await this.prisma.vmNic.findMany({ where: { vmInstanceUuid: vm.uuid }, select: { l3NetworkUuid: true } });
+    if (!vm.zoneUuid) throw Errors.operationNotAllowed("Allocating a host", `VM ${vm.uuid} has no zone (provider ${vm.provider})`);
     const host = await this.allocator.allocate({
       zoneUuid: vm.zoneUuid, clusterUuid: f.clusterUuid ?? undefined, hostUuid: f.hostUuid, requireHostUuid: f.requireHostUuid,
       lastHostUuid: vm.lastHostUuid ?? undefined, architecture: vm.architecture, cpuNum: vm.cpuNum, memorySize: vm.memorySize,
-      l3NetworkUuids: l3s.map((n) => n.l3NetworkUuid), strategy: vm.allocatorStrategy,
+      l3NetworkUuids: l3s.map((n) => n.l3NetworkUuid), strategy: vm.allocatorStrategy, exclude: f.exclude,
     });
     if (!host) {
       throw new ApiError("VM.NO_AVAILABLE_HOST", 409, "No Connected, Enabled host has the capacity, networks, storage and architecture this VM needs",
-        `${vm.cpuNum} vCPU, ${vm.memorySize} bytes, ${vm.architecture}${f.requireHostUuid ? `, on host ${f.requireHostUuid} (its volumes are there)` : ""}`);
+        `${vm.cpuNum} vCPU, ${vm.memorySize} bytes, ${vm.architecture}${f.requireHostUuid ? `, on host ${f.requireHostUuid} (${f.requireReason ?? "its volumes are there"})` : ""}`);
     }
     await this.prisma.vmInstance.update({ where: { uuid: vm.uuid }, data: { hostUuid: host.uuid, lastHostUuid: host.uuid, clusterUuid: host.clusterUuid } });
     return host;
+  }
+
+  /**
+   * The host the VM is pinned to: by local storage (`storageHost`) or a placement hook.
+   * @throws VM.NO_AVAILABLE_HOST (409) when two of them name different hosts.
+   */
+  private async pinnedHost(vm: VmInstance, storageHost?: string): Promise<{ hostUuid: string; reason: string } | undefined> {
+    const pins = [...(storageHost ? [{ hostUuid: storageHost, reason: "its volumes are there" }] : []),
+      ...(await Promise.all(this.placementHooks.map((h) => h(vm)))).filter((p) => p !== undefined)];
+    const [first] = pins;
+    const other = pins.find((p) => p.hostUuid !== first?.hostUuid);
+    if (first && other) {
+      throw new ApiError("VM.NO_AVAILABLE_HOST", 409, "The VM is pinned to two different hosts; move what pins it to one host",
+        `host ${first.hostUuid} (${first.reason}) and host ${other.hostUuid} (${other.reason})`);
+    }
+    return first && { hostUuid: first.hostUuid, reason: [...new Set(pins.map((p) => p.reason))].join("; ") };
   }
 
   /** Gives back the host capacity the VM holds and clears its hostUuid. */
@@ -389,6 +474,11 @@ export class VmInstanceService {
    */
   async action(caller: Caller, req: JobRequest, uuid: string, action: keyof typeof TRANSIENT | "recoverVmInstance", input: Record<string, unknown> = {}): Promise<ApiReply> {
     const vm = await this.get(caller, uuid);
+    if (vm.provider !== "KVM") {
+      const remote = this.providerActions.get(vm.provider);
+      if (!remote) throw Errors.operationNotAllowed(`${action} of this VM`, `no module handles provider ${vm.provider}`);
+      return remote.action(caller, req, vm, action);
+    }
     assertAllowed(action, vm.state);
     if (action === "recoverVmInstance") {
       return { body: { inventory: this.inventory(await this.setState(vm, "Stopped", { destroyedDate: null })) } };
@@ -409,7 +499,7 @@ export class VmInstanceService {
       // Volumes on local storage pin the VM to their host.
       const host = vm.hostUuid
         ? await this.prisma.host.findUniqueOrThrow({ where: { uuid: vm.hostUuid } })
-        : await this.allocateHost(vm, { requireHostUuid: root?.hostUuid ?? undefined });
+        : await this.pinnedHost(vm, root?.hostUuid ?? undefined).then((pin) => this.allocateHost(vm, { requireHostUuid: pin?.hostUuid, requireReason: pin?.reason }));
       await this.startOnHost((await this.load(vmUuid))!, host.uuid);
       return { inventory: this.inventory(await this.setState((await this.load(vmUuid))!, "Running")) };
     } catch (err) {
@@ -589,8 +679,23 @@ export class VmInstanceService {
     for (const vm of vms) {
       const seen = r.states[vm.uuid];
       const state: VmState = seen === "Running" ? "Running" : seen === "Paused" ? "Paused" : "Stopped";
-      if (state === "Stopped") await this.hostsRelease(vm.uuid);
-      if (state !== vm.state) await this.setState((await this.prisma.vmInstance.findUniqueOrThrow({ where: { uuid: vm.uuid } })), state);
+      if (state !== vm.state) await this.reconcileState(vm, hostUuid, state);
     }
+  }
+
+  /**
+   * Records what a returned host reports about a VM, only if the VM is still as read (its state,
+   * on that host): an HA start (ha.ts) may have moved it meanwhile, and its new host's
+   * reservation must stay. A VM found Stopped leaves the host and gives its capacity back.
+   */
+  private async reconcileState(vm: VmInstance, hostUuid: string, state: VmState): Promise<void> {
+    const changed = await this.events.transaction(this.prisma, async (tx, emit) => {
+      const n = await tx.vmInstance.updateMany({
+        where: { uuid: vm.uuid, state: vm.state, hostUuid }, data: { state, ...(state === "Stopped" ? { hostUuid: null } : {}) },
+      });
+      if (n.count) await emit({ type: "ResourceStateChanged", resourceUuid: vm.uuid, resourceType: "VmInstance", oldState: vm.state, newState: state, accountUuid: vm.accountUuid });
+      return n.count > 0;
+    });
+    if (changed && state === "Stopped") await this.allocator.release(hostUuid, vm.cpuNum, vm.memorySize);
   }
 }

@@ -1,3 +1,4 @@
+import type { QuotaService } from "../quotas/service.ts";
 import type { Host, ImageCache, PrimaryStorage, PrismaClient, Volume } from "../../generated/prisma/client.ts";
 import { KeyedMutex } from "../../hostd/keyed-mutex.ts";
 import { ownedBy, type Caller } from "../auth/context.ts";
@@ -56,6 +57,7 @@ export class VolumeService {
     private readonly storage: PrimaryStorageService,
     /** How images reach primary storage; replaceable for tests. */
     public imageFetcher: ImageFetcher,
+    private readonly quotas?: QuotaService,
   ) {
     jobs.register<{ volumeUuid: string; size: string }>({
       name: VOLUME_JOB_TYPES.resize, resumable: true,
@@ -186,6 +188,20 @@ export class VolumeService {
   // ---- API ------------------------------------------------------------------------------
 
   /**
+   * Refuses data volumes beyond the account's quotas volume.data.num (count) and
+   * volume.capacity (bytes of all its volumes, root and data; ZStack VolumeQuota).
+   * @throws ID.1003 naming the quota.
+   */
+  async checkQuotas(caller: Caller, count: number, bytes: bigint): Promise<void> {
+    if (!this.quotas || caller.isAdmin) return;
+    const live = { accountUuid: caller.accountUuid, status: { notIn: ["Deleted", "Expunged"] } };
+    const dataCount = await this.prisma.volume.count({ where: { ...live, type: "Data" } });
+    await this.quotas.check(caller, "volume.data.num", BigInt(dataCount), BigInt(count));
+    const capacity = await this.prisma.volume.aggregate({ where: live, _sum: { size: true } });
+    await this.quotas.check(caller, "volume.capacity", capacity._sum.size ?? 0n, bytes);
+  }
+
+  /**
    * Creates a data volume without a VM (APICreateDataVolumeMsg): NotInstantiated, no capacity
    * reserved until its file is created at attach.
    * @throws ApiError SYS.1003 disk offering or primary storage, SYS.1007 bad input.
@@ -200,6 +216,7 @@ export class VolumeService {
       if (offering.state !== "Enabled") throw Errors.operationNotAllowed("Using this disk offering", `it is ${offering.state}`);
       size = offering.diskSize;
     }
+    await this.checkQuotas(caller, 1, size);
     if (p.primaryStorageUuid && !(await this.prisma.primaryStorage.findUnique({ where: { uuid: p.primaryStorageUuid } }))) {
       throw Errors.resourceNotFound("PrimaryStorage", p.primaryStorageUuid);
     }

@@ -108,3 +108,22 @@ describe("global configs", () => {
     assert.equal(t.node.services.configs.getBigInt("quota", "vm.num"), 7n);
   });
 });
+
+describe("system/timezone", () => {
+  let t: Awaited<ReturnType<typeof import("../support/node.ts").startNode>>;
+  before(async () => { t = await (await import("../support/node.ts")).startNode(); });
+  after(async () => { await t.destroy(); });
+
+  it("shows timestamps of API responses in the configured zone and refuses unknown zones", async () => {
+    const bad = await t.admin.put("/v1/global-configurations/system/timezone/actions", { updateGlobalConfig: { value: "Mars/Olympus" } });
+    assert.equal(bad.status, 400, bad.text);
+    const utc = (await t.admin.post("/v1/zones", { params: { name: "tz-utc" } })).body.inventory;
+    assert.match(utc.createDate, /Z$/);
+    const ok = await t.admin.put("/v1/global-configurations/system/timezone/actions", { updateGlobalConfig: { value: "Asia/Shanghai" } });
+    assert.equal(ok.status, 200, ok.text);
+    const shown = (await t.admin.get(`/v1/zones/${utc.uuid}`)).body.inventories[0];
+    assert.match(shown.createDate, /\+08:00$/);
+    assert.equal(new Date(shown.createDate).getTime(), new Date(utc.createDate).getTime(), "same instant");
+    await t.admin.put("/v1/global-configurations/system/timezone/actions", { updateGlobalConfig: { value: "UTC" } });
+  });
+});

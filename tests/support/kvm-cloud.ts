@@ -41,14 +41,17 @@ export interface KvmCloud {
   teardown(vmUuids?: string[]): Promise<void>;
 }
 
-/** Builds the cloud; `uplink` names the L2 network's physical interface (≤ 12 chars, unique per test file). */
-export async function setupKvmCloud(uplink: string): Promise<KvmCloud> {
+/**
+ * Builds the cloud; `uplink` names the L2 network's physical interface (≤ 12 chars, unique per
+ * test file); `nodeEnv` is added to the node's configuration (e.g. ALIYUN_ENDPOINT_OVERRIDE).
+ */
+export async function setupKvmCloud(uplink: string, nodeEnv: Record<string, string> = {}): Promise<KvmCloud> {
   assert.ok(existsSync(GUEST_IMAGE), `guest image ${GUEST_IMAGE} (build it with ../shared/guest-image/build.sh)`);
   try { sh("ip", ["link", "del", uplink]); } catch { /* absent */ }
   sh("ip", ["link", "add", uplink, "type", "veth", "peer", "name", `${uplink}p`]);
   sh("ip", ["link", "set", uplink, "up"]);
   const tmp = mkdtempSync(join(tmpdir(), `strata-${uplink}-`));
-  const t = await startNode();
+  const t = await startNode({ env: nodeEnv });
   const sshd = await startSshd();
   const hostdPort = await sparePort();
   const ids: Record<string, string> = {};

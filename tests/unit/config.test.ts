@@ -7,7 +7,9 @@ describe("loadConfig", () => {
   it("applies the documented defaults to an empty environment", () => {
     assert.deepEqual(loadConfig({}), {
       port: 8080, listen: "0.0.0.0", dataDir: resolve("./data"), databaseUrl: undefined,
-      adminPassword: undefined, secretKey: undefined, logLevel: "info", callbackUrl: undefined,
+      adminPassword: undefined, secretKey: undefined, logLevel: "info", callbackUrl: undefined, aliyunEndpointOverride: undefined,
+      prometheusUrl: undefined, metricsToken: undefined, prometheusFileSdPath: resolve("./data/prometheus/hostd-targets.json"),
+      simulatorDeviceRoot: undefined,
     });
   });
 
@@ -24,10 +26,16 @@ describe("loadConfig", () => {
       STRATA_PORT: "9090", STRATA_LISTEN: "127.0.0.1", STRATA_DATA_DIR: "rel/dir",
       DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/postgres", STRATA_ADMIN_PASSWORD: "long-enough",
       STRATA_SECRET_KEY: key, STRATA_LOG_LEVEL: "debug", STRATA_CALLBACK_URL: "http://192.0.2.1:8080/",
+      ALIYUN_ENDPOINT_OVERRIDE: "http://127.0.0.1:8090/", PROMETHEUS_URL: "http://127.0.0.1:9090/",
+      STRATA_METRICS_TOKEN: "t".repeat(16), PROMETHEUS_FILE_SD_PATH: "rel/targets.json",
+      STRATA_SIMULATOR_DEVICE_ROOT: "tests/fixtures/sysfs/gpu-host",
     });
     assert.deepEqual(c, {
       port: 9090, listen: "127.0.0.1", dataDir: resolve("rel/dir"), databaseUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
       adminPassword: "long-enough", secretKey: key, logLevel: "debug", callbackUrl: "http://192.0.2.1:8080",
+      aliyunEndpointOverride: "http://127.0.0.1:8090",
+      prometheusUrl: "http://127.0.0.1:9090", metricsToken: "t".repeat(16), prometheusFileSdPath: resolve("rel/targets.json"),
+      simulatorDeviceRoot: resolve("tests/fixtures/sysfs/gpu-host"),
     });
   });
 

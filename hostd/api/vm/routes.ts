@@ -24,6 +24,7 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
       nics: cmd.nics,
       configDrivePath: cmd.configDrive?.installPath,
       consolePassword: cmd.consolePassword,
+      hostDevices: cmd.hostDevices,
     };
     res.json(await tasks.run("vm.start", cmd, () => vms.start(input)));
   });

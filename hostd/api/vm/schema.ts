@@ -3,6 +3,7 @@
  * in the background (tasks.ts).
  */
 import { z } from "zod";
+import { HostDevicesSchema } from "../device/schema.ts";
 import { AsyncFieldsSchema } from "../validate.ts";
 
 /** Libvirt accepts uuids with or without dashes; ZStack's have none. */
@@ -39,6 +40,8 @@ export const StartVmCmd = z.object({
   configDrive: z.object({ installPath: AbsolutePath }).optional(),
   /** VNC password (the graphics `passwd` attribute). */
   consolePassword: z.string().min(1).max(8).optional(),
+  /** PCI/USB pass-through devices (`<hostdev>`). */
+  hostDevices: HostDevicesSchema.optional(),
   nics: z
     .array(
       z.object({
