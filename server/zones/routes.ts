@@ -43,7 +43,8 @@ export function registerZoneRoutes(api: Api, zones: ZoneService): void {
   api.route({
     method: "delete", path: "/zones/{uuid}", apiName: "DeleteZone", tag, access: "admin",
     summary: "Delete a zone",
-    description: "ZStack APIDeleteZoneMsg. Permissive (default) refuses with SYS.1004 while clusters remain; Enforcing deletes them too.",
+    description: "ZStack APIDeleteZoneMsg. Permissive (default) refuses with SYS.1004 while clusters remain; Enforcing deletes them too. " +
+      "Either way backup storage attached to the zone is detached from it (it stays, with its images).",
     params: UuidParams, query: DeleteQuery,
     handler: async (req) => {
       await zones.delete(req.auth, req.params.uuid, req.query.deleteMode);

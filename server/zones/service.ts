@@ -82,7 +82,10 @@ export class ZoneService {
 
   /**
    * Deletes a zone (APIDeleteZoneMsg). Permissive refuses while clusters remain (SYS.1004,
-   * naming them); Enforcing deletes its clusters first, as ZStack's cascade does.
+   * naming them); Enforcing deletes its clusters first, as ZStack's cascade does. In both modes
+   * backup storage attached to the zone is detached from it (its BackupStorageZoneRef rows go),
+   * the backup storage itself and its images stay, as ZStack's BackupStorageCascadeExtension does.
+   * @throws ApiError SYS.1003 unknown zone, SYS.1004 hosts remain (or clusters, Permissive).
    */
   async delete(caller: Caller, uuid: string, deleteMode: "Permissive" | "Enforcing"): Promise<void> {
     const zone = await this.get(caller, uuid);
@@ -102,6 +105,8 @@ export class ZoneService {
         await this.tags.detachAll(tx, c.uuid);
         await emit({ type: "ResourceDeleted", resourceUuid: c.uuid, resourceType: "Cluster", accountUuid: c.accountUuid });
       }
+      // No foreign key ties the attachment to the zone: it has to be removed here.
+      await tx.backupStorageZoneRef.deleteMany({ where: { zoneUuid: uuid } });
       await tx.zone.delete({ where: { uuid } });
       await this.tags.detachAll(tx, uuid);
       await emit({ type: "ResourceDeleted", resourceUuid: uuid, resourceType: "Zone", oldState: zone.state, accountUuid: zone.accountUuid });

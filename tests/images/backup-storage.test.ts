@@ -66,6 +66,28 @@ describe("ImageStore backup storage API", () => {
     await t.admin.post(`/v1/zones/${zoneUuid}/backup-storage/${bs.uuid}`, {});
   });
 
+  it("deleting a zone detaches its backup storage, which survives with its other zones", async () => {
+    const bs = (await t.admin.post("/v1/backup-storage/image-store", { params: { name: "bs-zones", url: join(dir, "store-zones") } })).body.inventory;
+    const doomed = (await t.admin.post("/v1/zones", { params: { name: "zone-doomed" } })).body.inventory.uuid;
+    const kept = (await t.admin.post("/v1/zones", { params: { name: "zone-kept" } })).body.inventory.uuid;
+    for (const z of [doomed, kept]) assert.equal((await t.admin.post(`/v1/zones/${z}/backup-storage/${bs.uuid}`, {})).status, 200);
+    assert.equal((await t.admin.post("/v1/clusters", { params: { zoneUuid: doomed, name: "c", hypervisorType: "KVM" } })).status, 200);
+
+    const del = await t.admin.delete(`/v1/zones/${doomed}?deleteMode=Enforcing`);
+    assert.equal(del.status, 200, del.text);
+    const [after] = (await t.admin.get(`/v1/backup-storage/${bs.uuid}`)).body.inventories;
+    assert.deepEqual(after.attachedZoneUuids, [kept], "only the deleted zone's attachment went");
+    assert.equal(after.state, "Enabled");
+    assert.equal((await t.admin.get(`/v1/backup-storage?q=zones.zoneUuid=${doomed}`)).body.inventories.length, 0);
+
+    // Permissive delete of an empty zone detaches too; the backup storage stays, unattached.
+    assert.equal((await t.admin.delete(`/v1/zones/${kept}`)).status, 200);
+    const [last] = (await t.admin.get(`/v1/backup-storage/${bs.uuid}`)).body.inventories;
+    assert.deepEqual(last.attachedZoneUuids, []);
+    assert.equal(await t.node.services.db.prisma.backupStorageZoneRef.count({ where: { zoneUuid: { in: [doomed, kept] } } }), 0);
+    assert.equal((await t.admin.delete(`/v1/backup-storage/${bs.uuid}`)).status, 200);
+  });
+
   it("updates, disables and lists backup storages; Normal accounts may list but not change them", async () => {
     const [bs] = (await t.admin.get("/v1/backup-storage?q=name=bs-1")).body.inventories;
     const u = await t.admin.put(`/v1/backup-storage/${bs.uuid}/actions`, { updateBackupStorage: { description: "main", hostname: "192.0.2.1:8080" } });
