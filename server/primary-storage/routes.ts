@@ -109,7 +109,9 @@ export function registerPrimaryStorageRoutes(api: Api, storage: PrimaryStorageSe
     tag, access: "admin",
     summary: "Detach a primary storage from a cluster",
     description: "ZStack APIDetachPrimaryStorageFromClusterMsg. SYS.1006 while volumes on it belong to VMs of the cluster; " +
-      "SYS.1003 when not attached. LocalStorage capacity of the cluster's hosts is dropped.",
+      "SYS.1003 when not attached. LocalStorage capacity of the cluster's hosts is dropped. NFS is unmounted from the cluster's " +
+      "Connected hosts (a host that fails is logged; the detach stands); a SharedMountPoint, the user's own mount, is left as is. " +
+      "A shared storage left attached to no cluster goes back to zero capacity until attached again.",
     params: ClusterPrimaryStorageParams, response: InventoryReply(PrimaryStorageInventory),
     handler: async (req) => ({ body: { inventory: await storage.detach(req.auth, req.params.clusterUuid, req.params.primaryStorageUuid) } }),
   });

@@ -249,7 +249,13 @@ export class PrimaryStorageService {
   /**
    * Detaches a primary storage from a cluster (APIDetachPrimaryStorageFromClusterMsg).
    * Refused with SYS.1006 while volumes on it belong to VMs of that cluster. LocalStorage
-   * capacity rows of the cluster's hosts are dropped. NFS exports stay mounted on the hosts.
+   * capacity rows of the cluster's hosts are dropped. NFS exports (and AliyunNAS mounted over
+   * NFS) are unmounted from the cluster's Connected hosts (hostd /storage/unmount), as ZStack's
+   * NfsPrimaryStorageKVMBackend.detachHook does: a host that fails to unmount is logged, not an
+   * error, since the detach itself is done. A SharedMountPoint is the user's own mount and is
+   * left alone. A shared storage attached to no cluster any more goes back to zero capacity, as
+   * when it was added.
+   * @throws ApiError SYS.1003 storage or attachment unknown, SYS.1006 volumes in use.
    */
   async detach(caller: Caller, clusterUuid: string, primaryStorageUuid: string) {
     const ps = await this.get(caller, primaryStorageUuid);
@@ -261,13 +267,38 @@ export class PrimaryStorageService {
       throw Errors.operationNotAllowed("Detaching the primary storage from this cluster",
         `volumes of VMs in the cluster are on it: ${inUse.map((v) => `${v.name} (${v.uuid})`).join(", ")}`);
     }
-    const hostUuids = (await this.prisma.host.findMany({ where: { clusterUuid }, select: { uuid: true } })).map((h) => h.uuid);
+    const hosts = await this.prisma.host.findMany({ where: { clusterUuid } });
+    const hostUuids = hosts.map((h) => h.uuid);
     await this.prisma.$transaction(async (tx) => {
       await tx.primaryStorageClusterRef.deleteMany({ where: { primaryStorageUuid, clusterUuid } });
-      if (ps.type === "LocalStorage") await tx.localStorageHostRef.deleteMany({ where: { primaryStorageUuid, hostUuid: { in: hostUuids } } });
+      if (ps.type === "LocalStorage") {
+        await tx.localStorageHostRef.deleteMany({ where: { primaryStorageUuid, hostUuid: { in: hostUuids } } });
+      } else if ((await tx.primaryStorageClusterRef.count({ where: { primaryStorageUuid } })) === 0) {
+        await tx.primaryStorage.update({
+          where: { uuid: primaryStorageUuid }, data: { totalCapacity: 0n, availableCapacity: 0n, totalPhysicalCapacity: 0n, availablePhysicalCapacity: 0n },
+        });
+      }
     });
     await this.recalculate(primaryStorageUuid);
+    await this.unmountFromHosts(ps, hosts.filter((h) => h.status === "Connected"));
     return primaryStorageInventory(await this.get(caller, primaryStorageUuid));
+  }
+
+  /**
+   * Unmounts an NFS-mounted storage (NFS, or a registered type whose host spec is NFS) from
+   * `hosts` in parallel; other types have nothing mounted by Strata. Failures are logged.
+   */
+  private async unmountFromHosts(ps: PrimaryStorage, hosts: Host[]): Promise<void> {
+    if (ps.type === "LocalStorage" || ps.type === "SharedMountPoint" || !hosts.length) return;
+    const driver = this.drivers.get(ps.type);
+    const spec = driver
+      ? await driver.hostSpec(ps).catch((err: unknown) => void this.log.warn({ err, primaryStorageUuid: ps.uuid }, "no host spec to unmount with"))
+      : { type: ps.type, url: ps.url, mountPath: ps.mountPath ?? undefined };
+    if (spec?.type !== "NFS" || !spec.mountPath) return;
+    await Promise.all(hosts.map((h) =>
+      commandHostd(this.hosts.endpoint(h), "/storage/unmount", { url: spec.url, mountPath: spec.mountPath }, 120_000).catch((err: unknown) => {
+        this.log.warn({ err, primaryStorageUuid: ps.uuid, hostUuid: h.uuid }, "could not unmount a detached NFS primary storage; it stays mounted on the host");
+      })));
   }
 
   /** Capacity of one storage (APIGetPrimaryStorageCapacityMsg), bytes. */

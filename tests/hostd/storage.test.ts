@@ -59,6 +59,22 @@ describe("hostd storage commands (real filesystem)", () => {
     assert.equal(dots.status, 400);
   });
 
+  it("unmounts an NFS export idempotently: one not mounted is no error, its empty mount directory goes", async () => {
+    const mountPath = join(dir, "nfs", "prim-x");
+    await exec("mkdir", ["-p", mountPath]);
+    const r = await post(hostd.url, "/storage/unmount", { url: "192.0.2.9:/export", mountPath }, SECRET);
+    assert.equal(r.body.success, true, r.body.error);
+    assert.equal(r.body.unmounted, false);
+    await assert.rejects(stat(mountPath), "the empty mount directory is removed");
+    const twice = await post(hostd.url, "/storage/unmount", { url: "192.0.2.9:/export", mountPath }, SECRET);
+    assert.equal(twice.body.success, true, twice.body.error);
+    const bad = await post(hostd.url, "/storage/unmount", { url: "/not/an/export", mountPath }, SECRET);
+    assert.equal(bad.status, 400);
+    const mounts = await post(hostd.url, "/storage/mounts", {}, SECRET);
+    assert.equal(mounts.body.success, true);
+    assert.ok(Array.isArray(mounts.body.mounts));
+  });
+
   it("copies an image into a cache and creates a qcow2 root volume backed by it, then grows it (never shrinks)", async () => {
     const src = join(dir, "images", "base.qcow2");
     await exec("mkdir", ["-p", join(dir, "images")]);
@@ -102,6 +118,15 @@ describe("hostd storage commands (sim driver)", () => {
       assert.equal(resize.body.success, true);
       const shrink = await post(sim.url, "/storage/volume/resize", { installPath: join(url, "v.qcow2"), size: MiB }, SECRET);
       assert.equal(shrink.body.success, false);
+
+      const nfs = { url: "192.0.2.9:/export", mountPath: "/opt/strata/nfsprimarystorage/prim-x" };
+      assert.equal((await post(sim.url, "/storage/init", { type: "NFS", ...nfs }, SECRET)).body.success, true);
+      assert.deepEqual((await post(sim.url, "/storage/mounts", {}, SECRET)).body.mounts, [nfs]);
+      assert.equal((await post(sim.url, "/storage/unmount", nfs, SECRET)).body.unmounted, true);
+      assert.deepEqual((await post(sim.url, "/storage/mounts", {}, SECRET)).body.mounts, []);
+      const again = await post(sim.url, "/storage/unmount", nfs, SECRET);
+      assert.equal(again.body.success, true);
+      assert.equal(again.body.unmounted, false);
     } finally {
       await sim.close();
       await removeDir(dir);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiError } from "../../server/errors/catalogue.ts";
+import { commandHostd } from "../../server/hosts/hostd-client.ts";
 import type { Caller } from "../../server/auth/context.ts";
 import { settle } from "../support/jobs.ts";
 import { startNode, type TestNode } from "../support/node.ts";
@@ -148,6 +149,52 @@ describe("primary storage API with simulator hosts", () => {
     assert.equal(bad.status, 400);
     const upd = await t.admin.put(`/v1/primary-storage/${ps.uuid}/actions`, { updatePrimaryStorage: { name: "local-1" } });
     assert.equal(upd.body.inventory.name, "local-1");
+  });
+
+  it("detaching NFS unmounts the export from every host of the cluster; attaching mounts it again", async () => {
+    const mountsOn = async (hostUuid: string) => {
+      const host = await t.node.services.db.prisma.host.findUniqueOrThrow({ where: { uuid: hostUuid } });
+      return (await commandHostd<{ mounts: { url: string; mountPath: string }[] }>(t.node.services.hosts.endpoint(host), "/storage/mounts", {})).mounts;
+    };
+    const nfs = (await t.admin.post("/v1/primary-storage/nfs", { params: { name: "nfs-detach", url: "10.0.0.9:/detach", zoneUuid } })).body.inventory;
+    const mounted = [{ url: "10.0.0.9:/detach", mountPath: nfs.mountPath }];
+    for (let round = 0; round < 2; round++) {
+      const att = await settle(t.admin, await t.admin.post(`/v1/clusters/${clusterUuid}/primary-storage/${nfs.uuid}`, {}));
+      assert.equal(att.status, 200, att.text);
+      assert.equal(att.body.inventory.totalCapacity, SIM_DISK);
+      for (const h of hostUuids) assert.deepEqual(await mountsOn(h), mounted, `mounted on ${h}`);
+
+      const det = await t.admin.delete(`/v1/clusters/${clusterUuid}/primary-storage/${nfs.uuid}`);
+      assert.equal(det.status, 200, det.text);
+      assert.deepEqual(det.body.inventory.attachedClusterUuids, []);
+      for (const h of hostUuids) assert.deepEqual(await mountsOn(h), [], `unmounted from ${h}`);
+      // Attached nowhere, it has no capacity any more, as when it was added.
+      assert.equal(det.body.inventory.totalCapacity, 0);
+      assert.equal(det.body.inventory.availableCapacity, 0);
+    }
+    const again = await t.admin.delete(`/v1/clusters/${clusterUuid}/primary-storage/${nfs.uuid}`);
+    assert.equal(again.status, 404, again.text);
+    assert.equal((await t.admin.delete(`/v1/primary-storage/${nfs.uuid}`)).status, 200);
+  });
+
+  it("detaching a SharedMountPoint leaves the user's mount alone and no attachment state behind", async () => {
+    const smp = (await t.admin.post("/v1/primary-storage/smp", { params: { name: "smp-detach", url: "/mnt/smp-detach", zoneUuid } })).body.inventory;
+    assert.equal((await settle(t.admin, await t.admin.post(`/v1/clusters/${clusterUuid}/primary-storage/${smp.uuid}`, {}))).status, 200);
+    const det = await t.admin.delete(`/v1/clusters/${clusterUuid}/primary-storage/${smp.uuid}`);
+    assert.equal(det.status, 200, det.text);
+    assert.deepEqual(det.body.inventory.attachedClusterUuids, []);
+    assert.equal(det.body.inventory.totalCapacity, 0);
+    const prisma = t.node.services.db.prisma;
+    assert.equal(await prisma.primaryStorageClusterRef.count({ where: { primaryStorageUuid: smp.uuid } }), 0);
+    assert.equal(await prisma.localStorageHostRef.count({ where: { primaryStorageUuid: smp.uuid } }), 0);
+    const q = await t.admin.get(`/v1/primary-storage?q=clusters.clusterUuid=${clusterUuid}&q=uuid=${smp.uuid}`);
+    assert.equal(q.body.inventories.length, 0);
+    // Attaching again works as the first time.
+    const att = await settle(t.admin, await t.admin.post(`/v1/clusters/${clusterUuid}/primary-storage/${smp.uuid}`, {}));
+    assert.equal(att.status, 200, att.text);
+    assert.equal(att.body.inventory.totalCapacity, SIM_DISK);
+    assert.equal((await t.admin.delete(`/v1/clusters/${clusterUuid}/primary-storage/${smp.uuid}`)).status, 200);
+    assert.equal((await t.admin.delete(`/v1/primary-storage/${smp.uuid}`)).status, 200);
   });
 
   it("detaches and deletes a storage without volumes", async () => {

@@ -4,7 +4,7 @@
  * shell); `SimStorage` answers from memory for simulator hosts, with no disk I/O at all.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat, statfs, readFile } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir, stat, statfs, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -32,6 +32,13 @@ export interface StorageBackend {
   /** Prepares the storage on this host and returns its capacity and the directory volumes go in. */
   init(spec: InitSpec): Promise<StorageCapacity & { path: string }>;
   capacity(path: string): Promise<StorageCapacity>;
+  /**
+   * Unmounts the NFS export `url` from `mountPath` and removes the then empty directory.
+   * Resolves `unmounted: false` when it was not mounted there (idempotent).
+   */
+  unmount(url: string, mountPath: string): Promise<{ unmounted: boolean }>;
+  /** NFS exports mounted on this host: `url` is `server:/export`, `mountPath` where it is mounted. */
+  mounts(): Promise<{ url: string; mountPath: string }[]>;
   /** Copies `src` to `dst` (sparse); returns the size of `dst` in bytes. */
   copyFile(src: string, dst: string): Promise<{ size: number }>;
   /** Grows a qcow2 volume to `size` bytes; returns virtual and allocated sizes. */
@@ -76,6 +83,21 @@ export class HostStorage implements StorageBackend {
       await this.exec("mount", args);
     }
     return { path: mountPath, ...(await this.capacity(mountPath)) };
+  }
+
+  async unmount(url: string, mountPath: string): Promise<{ unmounted: boolean }> {
+    const unmounted = await isMountedFrom(mountPath, url);
+    if (unmounted) await this.exec("umount", [mountPath]);
+    // rmdir, not rm -r: the directory init created goes only if nothing is left in it.
+    await rmdir(mountPath).catch(() => undefined);
+    return { unmounted };
+  }
+
+  async mounts(): Promise<{ url: string; mountPath: string }[]> {
+    const mounts = await readFile("/proc/mounts", "utf8").catch(() => "");
+    return mounts.split("\n").map((line) => line.split(" "))
+      .filter(([, , fstype]) => fstype?.startsWith("nfs"))
+      .map(([url, mountPath]) => ({ url: url!, mountPath: mountPath! }));
   }
 
   async capacity(path: string): Promise<StorageCapacity> {
@@ -179,13 +201,26 @@ async function isMountedFrom(mountPath: string, source: string): Promise<boolean
 /** Storage of a simulator host: answers from memory, never touches the disk. */
 export class SimStorage implements StorageBackend {
   private readonly files = new Map<string, number>();
+  /** NFS mounts /storage/init made: mount path → export. */
+  private readonly mounted = new Map<string, string>();
 
   /** @param diskSize simulated filesystem size in bytes (default 4 TiB, as the sim driver's). */
   constructor(private readonly diskSize = 4 * 1024 ** 4) {}
 
   async init(spec: InitSpec): Promise<StorageCapacity & { path: string }> {
     const path = spec.type === "NFS" ? spec.mountPath! : spec.url;
+    if (spec.type === "NFS") this.mounted.set(path, spec.url);
     return { path, ...(await this.capacity(path)) };
+  }
+
+  async unmount(url: string, mountPath: string): Promise<{ unmounted: boolean }> {
+    const unmounted = this.mounted.get(mountPath) === url;
+    if (unmounted) this.mounted.delete(mountPath);
+    return { unmounted };
+  }
+
+  async mounts(): Promise<{ url: string; mountPath: string }[]> {
+    return [...this.mounted].map(([mountPath, url]) => ({ url, mountPath }));
   }
 
   async capacity(_path: string): Promise<StorageCapacity> {

@@ -1,14 +1,14 @@
 /**
- * /storage/* commands: prepare primary storage on this host and report its capacity, copy
- * files (image caches), grow volumes. Each is a synchronous JSON POST answering
- * `{ success: true, ...fields }` or a failure reply (errors.ts).
+ * /storage/* commands: prepare primary storage on this host and report its capacity, unmount
+ * and list NFS exports, copy files (image caches), grow volumes. Each is a synchronous JSON
+ * POST answering `{ success: true, ...fields }` or a failure reply (errors.ts).
  */
 import { pipeline } from "node:stream/promises";
 import { Router } from "express";
 import type { HypervisorDriver } from "../../drivers/types.ts";
 import { parseBody } from "../validate.ts";
 import { HostStorage, SimStorage, type StorageBackend } from "./driver.ts";
-import { CapacityCmd, ConvertVolumeCmd, CopyFileCmd, DownloadFileQuery, InitStorageCmd, PullFileCmd, ResizeVolumeCmd } from "./schema.ts";
+import { CapacityCmd, ConvertVolumeCmd, CopyFileCmd, DownloadFileQuery, InitStorageCmd, PullFileCmd, ResizeVolumeCmd, UnmountStorageCmd } from "./schema.ts";
 
 /**
  * Routes for storage commands. The back end follows the hypervisor driver: the sim driver
@@ -22,6 +22,16 @@ export function storageRoutes(driver: Pick<HypervisorDriver, "kind">, backend?: 
   router.post("/storage/init", async (req, res) => {
     const cmd = parseBody(InitStorageCmd, req.body);
     res.json({ success: true, ...(await storage.init(cmd)) });
+  });
+
+  // Detaching NFS primary storage from a cluster unmounts it from the cluster's hosts.
+  router.post("/storage/unmount", async (req, res) => {
+    const cmd = parseBody(UnmountStorageCmd, req.body);
+    res.json({ success: true, ...(await storage.unmount(cmd.url, cmd.mountPath)) });
+  });
+
+  router.post("/storage/mounts", async (_req, res) => {
+    res.json({ success: true, mounts: await storage.mounts() });
   });
 
   router.post("/storage/capacity", async (req, res) => {

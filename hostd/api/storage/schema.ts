@@ -32,6 +32,17 @@ export const InitStorageCmd = z
     }
   });
 
+/**
+ * POST /storage/unmount: undoes an NFS /storage/init (ZStack NfsPrimaryStorageKVMBackend's
+ * unmount on detach). Idempotent: an export not mounted there is no error.
+ */
+export const UnmountStorageCmd = z.object({
+  /** The export, `server:/export`, as given to /storage/init. */
+  url: z.string().regex(/^[A-Za-z0-9.:[\]-]+:\/\S*$/, "must be server:/export").max(4096),
+  /** The directory it is mounted on; removed when empty afterwards. */
+  mountPath: AbsolutePath,
+});
+
 /** POST /storage/capacity */
 export const CapacityCmd = z.object({ path: AbsolutePath });
 
