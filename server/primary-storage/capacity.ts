@@ -19,7 +19,9 @@ const BP = 10_000n;
  *
  * Figures, all bytes: `totalCapacity` is the filesystem size; `availableCapacity` is what is
  * not reserved by volumes and image caches. A volume of virtual size S reserves
- * ceil(S / primaryStorage/overProvisioning.ratio). A reservation is refused (PS.CAPACITY_EXCEEDED)
+ * ceil(S / primaryStorage/overProvisioning.ratio) at the ratio of the moment; what was reserved
+ * is kept with the volume (Volume.reservedCapacity) and exactly that is released, so changing
+ * the ratio in between cannot make availableCapacity drift. A reservation is refused (PS.CAPACITY_EXCEEDED)
  * when it does not fit in availableCapacity, when reserved capacity would pass
  * primaryStorage/usageThreshold of the total, or when the filesystem the hosts last reported is
  * already fuller than that threshold.
@@ -37,6 +39,14 @@ export class PrimaryStorageCapacity {
     const ratio = this.configs.getNumber("primaryStorage", "overProvisioning.ratio");
     const scaled = BigInt(Math.round(ratio * 10_000));
     return (size * BP + scaled - 1n) / scaled;
+  }
+
+  /**
+   * Bytes a volume holds reserved: what was recorded when its capacity was reserved, or for a
+   * row from before reservations were recorded, its size at the current ratio.
+   */
+  reservedBy(v: { size: bigint; reservedCapacity: bigint | null }): bigint {
+    return v.reservedCapacity ?? this.reservationFor(v.size);
   }
 
   private thresholdBp(): bigint {

@@ -384,19 +384,20 @@ export class PrimaryStorageService {
 
   /**
    * Sets availableCapacity to total minus what volumes (Creating, Ready, Deleted) and image
-   * caches reserve, per host for LocalStorage, and sums host rows into the storage's totals
-   * (ZStack RecalculatePrimaryStorageCapacityMsg). Corrects drift after ratio changes.
+   * caches hold reserved (PrimaryStorageCapacity.reservedBy: what each volume recorded, not its
+   * size at today's ratio, so later releases stay exact), per host for LocalStorage, and sums
+   * host rows into the storage's totals (ZStack RecalculatePrimaryStorageCapacityMsg).
    * Runs at attach and host preparation, not on the hot path.
    */
   async recalculate(primaryStorageUuid: string): Promise<void> {
     const ps = await this.prisma.primaryStorage.findUnique({ where: { uuid: primaryStorageUuid } });
     if (!ps) return;
     const volumes = await this.prisma.volume.findMany({
-      where: { primaryStorageUuid, status: { in: CAPACITY_HOLDING_STATUSES } }, select: { hostUuid: true, size: true },
+      where: { primaryStorageUuid, status: { in: CAPACITY_HOLDING_STATUSES } }, select: { hostUuid: true, size: true, reservedCapacity: true },
     });
     const caches = await this.prisma.imageCache.findMany({ where: { primaryStorageUuid }, select: { hostUuid: true, size: true } });
     const reservedOn = (hostUuid?: string) =>
-      volumes.filter((v) => hostUuid === undefined || v.hostUuid === hostUuid).reduce((s, v) => s + this.capacity.reservationFor(v.size), 0n) +
+      volumes.filter((v) => hostUuid === undefined || v.hostUuid === hostUuid).reduce((s, v) => s + this.capacity.reservedBy(v), 0n) +
       caches.filter((c) => hostUuid === undefined || c.hostUuid === hostUuid).reduce((s, c) => s + c.size, 0n);
     const clamp = (n: bigint, max: bigint) => (n < 0n ? 0n : n > max ? max : n);
     if (ps.type !== "LocalStorage") {

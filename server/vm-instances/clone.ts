@@ -162,7 +162,7 @@ export class VmCloneService {
         data: {
           uuid, name: `ROOT-for-${clone.name}`, type: "Root", size: root.size, status: "Creating", installPath, format: "qcow2",
           primaryStorageUuid: ps.uuid, hostUuid: target.hostUuid ?? null, vmInstanceUuid: clone.uuid, rootImageUuid: root.rootImageUuid,
-          deviceId: 0, accountUuid: clone.accountUuid,
+          deviceId: 0, accountUuid: clone.accountUuid, reservedCapacity: reserved,
         },
       });
     } catch (err) {

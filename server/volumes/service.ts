@@ -142,7 +142,10 @@ export class VolumeService {
     const installPath = this.dataVolumePath(place.ps, v.accountUuid, v.uuid);
     const claimed = await this.prisma.volume.updateMany({
       where: { uuid: v.uuid, status: "NotInstantiated" },
-      data: { status: "Creating", primaryStorageUuid: place.ps.uuid, hostUuid: place.target.hostUuid ?? null, installPath, vmInstanceUuid: vmInstanceUuid ?? v.vmInstanceUuid },
+      data: {
+        status: "Creating", primaryStorageUuid: place.ps.uuid, hostUuid: place.target.hostUuid ?? null, installPath,
+        vmInstanceUuid: vmInstanceUuid ?? v.vmInstanceUuid, reservedCapacity: place.reserved,
+      },
     });
     if (claimed.count === 0) {
       await this.storage.capacity.release(place.target, place.reserved);
@@ -153,7 +156,9 @@ export class VolumeService {
         { installPath, size: Number(v.size) }, VOLUME_COMMAND_TIMEOUT_MS);
       return await this.prisma.volume.update({ where: { uuid: v.uuid }, data: { status: "Ready", actualSize: BigInt(Math.floor(r.actualSize ?? 0)) } });
     } catch (err) {
-      await this.prisma.volume.update({ where: { uuid: v.uuid }, data: { status: "NotInstantiated", primaryStorageUuid: v.primaryStorageUuid, hostUuid: null, installPath: null } });
+      await this.prisma.volume.update({
+        where: { uuid: v.uuid }, data: { status: "NotInstantiated", primaryStorageUuid: v.primaryStorageUuid, hostUuid: null, installPath: null, reservedCapacity: null },
+      });
       await this.storage.capacity.release(place.target, place.reserved);
       throw err;
     }
@@ -181,7 +186,7 @@ export class VolumeService {
       return true;
     });
     if (removed && v.primaryStorageUuid && v.installPath && CAPACITY_HOLDING_STATUSES.includes(v.status)) {
-      await this.storage.capacity.release({ uuid: v.primaryStorageUuid, hostUuid: v.hostUuid ?? undefined }, this.storage.capacity.reservationFor(v.size));
+      await this.storage.capacity.release({ uuid: v.primaryStorageUuid, hostUuid: v.hostUuid ?? undefined }, this.storage.capacity.reservedBy(v));
     }
   }
 
@@ -321,8 +326,8 @@ export class VolumeService {
     const ps = await this.prisma.primaryStorage.findUniqueOrThrow({ where: { uuid: v.primaryStorageUuid } });
     const target: CapacityTarget = { uuid: ps.uuid, name: ps.name, hostUuid: v.hostUuid ?? undefined };
     const cap = this.storage.capacity;
-    // Reserve exactly what the bigger volume adds, so expunge later releases reservationFor(size).
-    const extra = await cap.reserve(target, cap.reservationFor(size) - cap.reservationFor(v.size), { exact: true });
+    // The growth is reserved at today's ratio and added to what the volume holds, which expunge releases.
+    const extra = await cap.reserve(target, size - v.size);
     try {
       const host = await this.hostFor(v);
       // A running VM holds the file's lock: its QEMU grows the disk (and tells the guest).
@@ -331,7 +336,7 @@ export class VolumeService {
       const r = await commandHostd<{ size: number; actualSize: number }>(this.hosts.endpoint(host),
         live ? "/volume/resize/live" : "/storage/volume/resize",
         { installPath: v.installPath, size: Number(size), ...(live ? { vmInstanceUuid: vm.uuid } : {}) }, VOLUME_COMMAND_TIMEOUT_MS);
-      return await this.prisma.volume.update({ where: { uuid: v.uuid }, data: { size: BigInt(Math.floor(r.size)) } });
+      return await this.prisma.volume.update({ where: { uuid: v.uuid }, data: { size: BigInt(Math.floor(r.size)), reservedCapacity: cap.reservedBy(v) + extra } });
     } catch (err) {
       await cap.release(target, extra);
       throw err;
@@ -385,6 +390,7 @@ export class VolumeService {
           uuid: v.uuid, name: v.name, type: v.type, size: v.size, status: "Creating", installPath: v.installPath,
           primaryStorageUuid: place.ps.uuid, hostUuid: place.target.hostUuid ?? null, vmInstanceUuid: v.vmInstanceUuid,
           rootImageUuid: v.rootImageUuid ?? null, diskOfferingUuid: v.diskOfferingUuid ?? null, accountUuid: v.accountUuid,
+          reservedCapacity: place.reserved,
         },
       });
       created = true;

@@ -135,6 +135,36 @@ describe("primary storage API with simulator hosts", () => {
     await setConfig("overProvisioning.ratio", "1.0");
   });
 
+  it("gives back exactly what a volume reserved when the over-provisioning ratio changed in between", async () => {
+    const host = hostUuids[2]!;
+    const [ps] = (await t.admin.get("/v1/primary-storage?q=name=local")).body.inventories;
+    const hostAvailable = async () =>
+      (await t.admin.get(`/v1/primary-storage/local-storage/${ps.uuid}/host-capacities?hostUuid=${host}`)).body.inventories[0].availableCapacity as number;
+    const psAvailable = async () => (await t.admin.get(`/v1/primary-storage/${ps.uuid}/capacity`)).body.availableCapacity as number;
+    const start = { host: await hostAvailable(), ps: await psAvailable() };
+
+    // 100 GiB at ratio 1, grown by 100 GiB at ratio 2: 150 GiB reserved.
+    const v = await t.node.services.volumes.createDataVolume({ caller, hostUuid: host, size: 100n * BigInt(GiB), name: "ratio-drift" });
+    assert.equal(await hostAvailable(), start.host - 100 * GiB);
+    assert.equal((await setConfig("overProvisioning.ratio", "2")).status, 200);
+    const grow = await settle(t.admin, await t.admin.put(`/v1/volumes/${v.uuid}/actions`, { resizeVolume: { size: 200 * GiB } }));
+    assert.equal(grow.status, 200, grow.text);
+    assert.equal(await hostAvailable(), start.host - 150 * GiB);
+    assert.equal(await psAvailable(), start.ps - 150 * GiB);
+    // At ratio 4 the volume would reserve 50 GiB today; it still holds 150, and a recalculation agrees.
+    assert.equal((await setConfig("overProvisioning.ratio", "4")).status, 200);
+    await t.node.services.primaryStorage.recalculate(ps.uuid);
+    assert.equal(await hostAvailable(), start.host - 150 * GiB);
+    assert.equal(await psAvailable(), start.ps - 150 * GiB);
+
+    assert.equal((await t.admin.delete(`/v1/volumes/${v.uuid}`)).status, 200);
+    const ex = await settle(t.admin, await t.admin.put(`/v1/volumes/${v.uuid}/actions`, { expungeVolume: {} }));
+    assert.equal(ex.status, 200, ex.text);
+    assert.equal(await hostAvailable(), start.host, "the host's availableCapacity is back where it started");
+    assert.equal(await psAvailable(), start.ps, "the storage's availableCapacity is back where it started");
+    await setConfig("overProvisioning.ratio", "1.0");
+  });
+
   it("refuses deleting or detaching storage whose volumes are in use, and states changes", async () => {
     const [ps] = (await t.admin.get("/v1/primary-storage?q=name=local")).body.inventories;
     const del = await t.admin.delete(`/v1/primary-storage/${ps.uuid}`);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Volume" ADD COLUMN     "reservedCapacity" BIGINT;
+
