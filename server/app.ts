@@ -178,7 +178,7 @@ export async function createManagementNode(config: StrataConfig, opts: {
     hosts.connectHooks.push((hostUuid) => primaryStorage.prepareHost(hostUuid));
     const volumes = new VolumeService(prisma, events, tags, jobs, hosts, primaryStorage,
       new BackupStorageImageFetcher(prisma, imageStore), quotas);
-    const volumeSnapshots = new VolumeSnapshotService(prisma, events, tags, jobs, hosts, volumes);
+    const volumeSnapshots = new VolumeSnapshotService(prisma, events, tags, jobs, hosts, volumes, primaryStorage);
     const imageTemplates = new ImageTemplateService(prisma, events, tags, jobs, quotas, hosts, volumes, images, imageStore);
     const l2Networks = new L2NetworkService(prisma, events, tags, jobs, hosts, log);
     hosts.connectHooks.push((hostUuid) => l2Networks.prepareHost(hostUuid));

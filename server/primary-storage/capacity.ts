@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { Errors } from "../errors/catalogue.ts";
 import type { GlobalConfigService } from "../global-configs/service.ts";
 
@@ -18,7 +18,7 @@ const BP = 10_000n;
  * PrimaryStorageOverProvisioningManager).
  *
  * Figures, all bytes: `totalCapacity` is the filesystem size; `availableCapacity` is what is
- * not reserved by volumes and image caches. A volume of virtual size S reserves
+ * not reserved by volumes, volume snapshots and image caches. A volume of virtual size S reserves
  * ceil(S / primaryStorage/overProvisioning.ratio) at the ratio of the moment; what was reserved
  * is kept with the volume (Volume.reservedCapacity) and exactly that is released, so changing
  * the ratio in between cannot make availableCapacity drift. A reservation is refused (PS.CAPACITY_EXCEEDED)
@@ -49,6 +49,17 @@ export class PrimaryStorageCapacity {
     return v.reservedCapacity ?? this.reservationFor(v.size);
   }
 
+  /**
+   * Where something kept on `primaryStorageUuid` holds its reservation: the storage, and for
+   * LocalStorage also `hostUuid`'s row. Undefined when the storage is gone (nothing to give back).
+   */
+  async targetOf(primaryStorageUuid: string | null, hostUuid: string | null, db: Prisma.TransactionClient = this.prisma): Promise<CapacityTarget | undefined> {
+    if (!primaryStorageUuid) return undefined;
+    const ps = await db.primaryStorage.findUnique({ where: { uuid: primaryStorageUuid }, select: { uuid: true, name: true, type: true } });
+    if (!ps) return undefined;
+    return { uuid: ps.uuid, name: ps.name, hostUuid: ps.type === "LocalStorage" ? hostUuid ?? undefined : undefined };
+  }
+
   private thresholdBp(): bigint {
     return BigInt(Math.round(this.configs.getNumber("primaryStorage", "usageThreshold") * 10_000));
   }
@@ -56,12 +67,14 @@ export class PrimaryStorageCapacity {
   /**
    * Reserves capacity for a volume of `size` virtual bytes and returns the bytes reserved.
    * `exact` reserves `size` itself, without over-provisioning (image caches: real files).
+   * `tx` runs the reservation in the caller's transaction, so it stands or falls with the row
+   * that records it (a snapshot).
    * @throws ApiError PS.CAPACITY_EXCEEDED (409) naming the storage, the request and the figures.
    */
-  async reserve(t: CapacityTarget, size: bigint, opts: { exact?: boolean } = {}): Promise<bigint> {
+  async reserve(t: CapacityTarget, size: bigint, opts: { exact?: boolean; tx?: Prisma.TransactionClient } = {}): Promise<bigint> {
     const r = opts.exact ? size : this.reservationFor(size);
     const bp = this.thresholdBp();
-    const ok = await this.prisma.$transaction(async (tx) => {
+    const run = async (tx: Prisma.TransactionClient) => {
       const n = t.hostUuid
         ? await tx.$executeRaw`
             UPDATE "LocalStorageHostRef" SET "availableCapacity" = "availableCapacity" - ${r}::bigint, "lastOpDate" = now()
@@ -80,15 +93,19 @@ export class PrimaryStorageCapacity {
         await tx.$executeRaw`UPDATE "PrimaryStorage" SET "availableCapacity" = "availableCapacity" - ${r}::bigint WHERE "uuid" = ${t.uuid}`;
       }
       return true;
-    });
+    };
+    const ok = opts.tx ? await run(opts.tx) : await this.prisma.$transaction(run);
     if (!ok) throw await this.refusal(t, size, r);
     return r;
   }
 
-  /** Returns `reserved` bytes (what {@link reserve} returned) to the storage, never above its total. */
-  async release(t: Omit<CapacityTarget, "name">, reserved: bigint): Promise<void> {
+  /**
+   * Returns `reserved` bytes (what {@link reserve} returned) to the storage, never above its
+   * total; in the caller's transaction `tx` when given.
+   */
+  async release(t: Omit<CapacityTarget, "name">, reserved: bigint, tx?: Prisma.TransactionClient): Promise<void> {
     if (reserved <= 0n) return;
-    await this.prisma.$transaction(async (tx) => {
+    const run = async (tx: Prisma.TransactionClient) => {
       if (t.hostUuid) {
         await tx.$executeRaw`
           UPDATE "LocalStorageHostRef" SET "availableCapacity" = LEAST("totalCapacity", "availableCapacity" + ${reserved}::bigint), "lastOpDate" = now()
@@ -97,7 +114,9 @@ export class PrimaryStorageCapacity {
       await tx.$executeRaw`
         UPDATE "PrimaryStorage" SET "availableCapacity" = LEAST("totalCapacity", "availableCapacity" + ${reserved}::bigint), "lastOpDate" = now()
         WHERE "uuid" = ${t.uuid}`;
-    });
+    };
+    if (tx) await run(tx);
+    else await this.prisma.$transaction(run);
   }
 
   private async refusal(t: CapacityTarget, size: bigint, r: bigint) {

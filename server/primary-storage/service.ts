@@ -383,8 +383,8 @@ export class PrimaryStorageService {
   }
 
   /**
-   * Sets availableCapacity to total minus what volumes (Creating, Ready, Deleted) and image
-   * caches hold reserved (PrimaryStorageCapacity.reservedBy: what each volume recorded, not its
+   * Sets availableCapacity to total minus what volumes (Creating, Ready, Deleted), their
+   * snapshots and image caches hold reserved (PrimaryStorageCapacity.reservedBy: what each volume recorded, not its
    * size at today's ratio, so later releases stay exact), per host for LocalStorage, and sums
    * host rows into the storage's totals (ZStack RecalculatePrimaryStorageCapacityMsg).
    * Runs at attach and host preparation, not on the hot path.
@@ -396,8 +396,10 @@ export class PrimaryStorageService {
       where: { primaryStorageUuid, status: { in: CAPACITY_HOLDING_STATUSES } }, select: { hostUuid: true, size: true, reservedCapacity: true },
     });
     const caches = await this.prisma.imageCache.findMany({ where: { primaryStorageUuid }, select: { hostUuid: true, size: true } });
+    const snapshots = await this.prisma.volumeSnapshot.findMany({ where: { primaryStorageUuid }, select: { hostUuid: true, reservedCapacity: true } });
     const reservedOn = (hostUuid?: string) =>
       volumes.filter((v) => hostUuid === undefined || v.hostUuid === hostUuid).reduce((s, v) => s + this.capacity.reservedBy(v), 0n) +
+      snapshots.filter((x) => hostUuid === undefined || x.hostUuid === hostUuid).reduce((s, x) => s + x.reservedCapacity, 0n) +
       caches.filter((c) => hostUuid === undefined || c.hostUuid === hostUuid).reduce((s, c) => s + c.size, 0n);
     const clamp = (n: bigint, max: bigint) => (n < 0n ? 0n : n > max ? max : n);
     if (ps.type !== "LocalStorage") {

@@ -17,8 +17,9 @@ export function registerVolumeSnapshotRoutes(api: Api, snapshots: VolumeSnapshot
     summary: "Take a snapshot of a volume",
     description: "ZStack APICreateVolumeSnapshotMsg, a job whose result is the snapshot (status Ready, latest). A qcow2 internal " +
       "snapshot in the volume's file: taken with qemu-img while the VM is off, with libvirt while it runs (then every qcow2 disk " +
-      "of the VM and its memory are snapshotted under the same name; only this volume's is tracked). Synchronous errors: SYS.1003 " +
-      "volume, SYS.1006 (409) volume not Ready/qcow2 or VM not Running, Paused or Stopped.",
+      "of the VM and its memory are snapshotted under the same name; only this volume's is tracked). The snapshot reserves its " +
+      "size (over the over-provisioning ratio) on the volume's primary storage until it is deleted. Synchronous errors: SYS.1003 " +
+      "volume, SYS.1006 (409) volume not Ready/qcow2 or VM not Running, Paused or Stopped, PS.CAPACITY_EXCEEDED (409) no room.",
     params: VolumeParams, body: CreateVolumeSnapshotBody, response: Accepted,
     handler: (req) => snapshots.create(req.auth, jobRequest("CreateVolumeSnapshot", req), req.params.volumeUuid, req.body),
   });

@@ -9,6 +9,7 @@ import { newUuid } from "../ids.ts";
 import type { JobService } from "../jobs/service.ts";
 import { commandHostd } from "../hosts/hostd-client.ts";
 import type { HostService, JobRequest } from "../hosts/service.ts";
+import type { PrimaryStorageService } from "../primary-storage/service.ts";
 import { queryReply } from "../query/run.ts";
 import { TagService } from "../tags/service.ts";
 import { volumeInventory, type VolumeService } from "../volumes/service.ts";
@@ -45,6 +46,11 @@ export function volumeSnapshotInventory(s: VolumeSnapshot) {
  * commands run one at a time in this process. Revert needs the VM Stopped.
  * Snapshots go with their volume: expunging it removes them.
  * Status: Creating → Ready → Deleting; a failed create leaves no row.
+ * Capacity: a snapshot reserves its volume's virtual size over the over-provisioning ratio on
+ * the volume's primary storage (and LocalStorage host), as a volume of that size would (the
+ * internal snapshot can come to hold that much of the file), in the transaction that records
+ * it (VolumeSnapshot.reservedCapacity); exactly that is given back when its row goes: deleted,
+ * failed or interrupted create, or its volume expunged.
  */
 export class VolumeSnapshotService {
   /** One snapshot command per volume at a time (qemu-img takes the file's write lock). */
@@ -57,6 +63,7 @@ export class VolumeSnapshotService {
     private readonly jobs: JobService,
     private readonly hosts: HostService,
     private readonly volumes: VolumeService,
+    private readonly storage: PrimaryStorageService,
   ) {
     jobs.register<{ snapshotUuid: string }>({
       name: VOLUME_SNAPSHOT_JOBS.create, resumable: false,
@@ -69,9 +76,11 @@ export class VolumeSnapshotService {
 
   /**
    * Takes a snapshot of a volume (APICreateVolumeSnapshotMsg) as a job whose result is the
-   * Ready snapshot. The row exists (Creating) from the start.
+   * Ready snapshot. The row exists (Creating) from the start, with the volume's size reserved
+   * on its primary storage.
    * @throws ApiError SYS.1003 volume, SYS.1006 (409) when the volume is not a Ready qcow2 file or
-   *   its VM is not Running, Paused or Stopped (the state is named), SYS.1002 uuid taken.
+   *   its VM is not Running, Paused or Stopped (the state is named), SYS.1002 uuid taken,
+   *   PS.CAPACITY_EXCEEDED (409) when the storage has no room for it (nothing is then created).
    */
   async create(caller: Caller, req: JobRequest, volumeUuid: string, input: CreateVolumeSnapshotInput): Promise<ApiReply> {
     TagService.validate(input.systemTags, input.userTags);
@@ -79,16 +88,19 @@ export class VolumeSnapshotService {
     if (v.status !== "Ready" || !v.installPath) throw Errors.operationNotAllowed("Taking a snapshot of the volume", `volume ${v.uuid} is ${v.status}; it needs to be Ready`);
     if (v.format !== "qcow2") throw Errors.operationNotAllowed("Taking a snapshot of the volume", `volume ${v.uuid} is ${v.format}; only qcow2 volumes have snapshots`);
     await this.assertVmState(v, SNAPSHOT_VM_STATES, "Taking a snapshot of the volume");
+    const target = await this.storage.capacity.targetOf(v.primaryStorageUuid, v.hostUuid);
+    if (!target) throw Errors.operationNotAllowed("Taking a snapshot of the volume", `volume ${v.uuid} is on no primary storage`);
     const p = input.params;
     const uuid = p.resourceUuid ?? newUuid();
     try {
       await this.events.transaction(this.prisma, async (tx, emit) => {
         const parent = await tx.volumeSnapshot.findFirst({ where: { volumeUuid, latest: true } });
+        const reservedCapacity = await this.storage.capacity.reserve(target, v.size, { tx });
         await tx.volumeSnapshot.create({
           data: {
             uuid, name: p.name, description: p.description ?? null, volumeUuid, volumeType: v.type, primaryStorageUuid: v.primaryStorageUuid,
             hostUuid: v.hostUuid, status: "Creating", size: v.size, parentUuid: parent?.uuid ?? null, latest: false,
-            primaryStorageInstallPath: v.installPath, accountUuid: v.accountUuid,
+            primaryStorageInstallPath: v.installPath, accountUuid: v.accountUuid, reservedCapacity,
           },
         });
         await this.tags.attachOnCreate(tx, { uuid, resourceType: VOLUME_SNAPSHOT_TYPE, accountUuid: v.accountUuid }, input.systemTags, input.userTags);
@@ -98,7 +110,12 @@ export class VolumeSnapshotService {
       if (isUniqueViolation(err)) throw Errors.duplicate("A volume snapshot with that uuid", uuid);
       throw err;
     }
-    return this.jobs.submit(caller, req, VOLUME_SNAPSHOT_JOBS.create, { snapshotUuid: uuid });
+    try {
+      return await this.jobs.submit(caller, req, VOLUME_SNAPSHOT_JOBS.create, { snapshotUuid: uuid });
+    } catch (err) {
+      await this.discard(uuid);
+      throw err;
+    }
   }
 
   /** The snapshot if the caller owns it (admin: any). @throws ApiError SYS.1003. */
@@ -241,11 +258,16 @@ export class VolumeSnapshotService {
     await this.removeRow(s);
   }
 
-  /** Deletes the row; children hang off its parent, which becomes latest if it was. */
+  /**
+   * Deletes the row and gives back the capacity it reserved, in one transaction (so a second
+   * call gives back nothing); children hang off its parent, which becomes latest if it was.
+   */
   private async removeRow(s: VolumeSnapshot): Promise<void> {
     await this.events.transaction(this.prisma, async (tx, emit) => {
       const n = await tx.volumeSnapshot.deleteMany({ where: { uuid: s.uuid } });
       if (n.count === 0) return;
+      const target = await this.storage.capacity.targetOf(s.primaryStorageUuid, s.hostUuid, tx);
+      if (target) await this.storage.capacity.release(target, s.reservedCapacity, tx);
       await tx.volumeSnapshot.updateMany({ where: { parentUuid: s.uuid }, data: { parentUuid: s.parentUuid } });
       if (s.latest && s.parentUuid) await tx.volumeSnapshot.updateMany({ where: { uuid: s.parentUuid }, data: { latest: true } });
       await this.tags.detachAll(tx, s.uuid);

@@ -167,7 +167,8 @@ export class VolumeService {
   /**
    * Deletes a volume's file through hostd (the volume's host for LocalStorage, else any
    * Connected host of a cluster the storage is attached to), releases its capacity and removes
-   * the row (ZStack expunge). A volume that never had a file just loses its row.
+   * the row (ZStack expunge) with its snapshots' rows and their capacity. A volume that never
+   * had a file just loses its row.
    * @throws ApiError SYS.1003, SYS.1006 when no host can reach the file, HOST.AGENT_* from hostd.
    */
   async expungeVolume(volumeUuid: string): Promise<void> {
@@ -180,7 +181,13 @@ export class VolumeService {
     const removed = await this.events.transaction(this.prisma, async (tx, emit) => {
       const n = await tx.volume.deleteMany({ where: { uuid: v.uuid } });
       if (n.count === 0) return false;
-      await tx.volumeSnapshot.deleteMany({ where: { volumeUuid: v.uuid } }); // internal snapshots went with the file
+      // Internal snapshots went with the file, and give back what they reserved.
+      const snapshots = await tx.volumeSnapshot.findMany({ where: { volumeUuid: v.uuid } });
+      await tx.volumeSnapshot.deleteMany({ where: { volumeUuid: v.uuid } });
+      for (const s of snapshots) {
+        const target = await this.storage.capacity.targetOf(s.primaryStorageUuid, s.hostUuid, tx);
+        if (target) await this.storage.capacity.release(target, s.reservedCapacity, tx);
+      }
       await this.tags.detachAll(tx, v.uuid);
       await emit({ type: "ResourceDeleted", resourceUuid: v.uuid, resourceType: "Volume", oldState: v.status, accountUuid: v.accountUuid });
       return true;

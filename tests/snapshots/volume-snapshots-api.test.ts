@@ -149,9 +149,57 @@ describe("volume snapshots, root volume resize and templates on a simulator host
     assert.equal((await settle(t.admin, fromSnap, 60_000)).status, 503);
   });
 
-  it("removes a volume's snapshots when the volume is expunged with its VM", async () => {
+  it("reserves a snapshot's size on its storage and host, gives it back on delete, and leaks nothing when the create fails", async () => {
+    const prisma = t.node.services.db.prisma;
+    const host = (await prisma.host.findFirstOrThrow()).uuid;
+    const caps = async () => ({
+      ps: (await t.admin.get(`/v1/primary-storage/${ids.ps}/capacity`)).body.availableCapacity as number,
+      host: (await t.admin.get(`/v1/primary-storage/local-storage/${ids.ps}/host-capacities?hostUuid=${host}`)).body.inventories[0].availableCapacity as number,
+    });
+    const size = (await t.admin.get(`/v1/volumes/${rootUuid}`)).body.inventories[0].size as number;
+    const before = await caps();
+
+    const snap = (await ok(t.admin.post(`/v1/volumes/${rootUuid}/volume-snapshots`, { params: { name: "counted" } }))).inventory;
+    assert.equal(snap.size, size);
+    assert.deepEqual(await caps(), { ps: before.ps - size, host: before.host - size }, "the snapshot's size is reserved (ratio 1)");
+    await ok(t.admin.delete(`/v1/volume-snapshots/${snap.uuid}`));
+    assert.deepEqual(await caps(), before, "deleting it gives the capacity back");
+
+    // No room: refused synchronously, nothing created or reserved.
+    const threshold = (value: string) => t.admin.put("/v1/global-configurations/primaryStorage/usageThreshold/actions", { updateGlobalConfig: { value } });
+    assert.equal((await threshold("0.00001")).status, 200);
+    const full = await t.admin.post(`/v1/volumes/${rootUuid}/volume-snapshots`, { params: { name: "no-room" } });
+    assert.equal(full.status, 409, full.text);
+    assert.equal(full.body.error.code, "PS.CAPACITY_EXCEEDED");
+    assert.equal((await threshold("0.9")).status, 200);
+    assert.deepEqual(await caps(), before);
+
+    // The job fails (the host holding the volume is unreachable): the row and its reservation go.
+    await prisma.host.update({ where: { uuid: host }, data: { status: "Disconnected" } });
+    try {
+      const failed = await settle(t.admin, await t.admin.post(`/v1/volumes/${rootUuid}/volume-snapshots`, { params: { name: "failing" } }));
+      assert.equal(failed.status, 503, failed.text);
+    } finally {
+      await prisma.host.update({ where: { uuid: host }, data: { status: "Connected" } });
+    }
+    assert.equal((await t.admin.get("/v1/volume-snapshots?q=name=failing&count=true")).body.total, 0);
+    assert.deepEqual(await caps(), before, "a failed create reserves nothing");
+
+    // What is left reserved is what a recalculation from the rows finds.
+    await ok(t.admin.post(`/v1/volumes/${rootUuid}/volume-snapshots`, { params: { name: "kept" } }));
+    const taken = await caps();
+    await t.node.services.primaryStorage.recalculate(ids.ps!);
+    assert.deepEqual(await caps(), taken);
+  });
+
+  it("removes a volume's snapshots when the volume is expunged with its VM, with their capacity", async () => {
+    assert.ok((await snapshots()).length > 0);
     await ok(t.admin.delete(`/v1/vm-instances/${vm.uuid}`));
     await ok(t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { expungeVmInstance: {} }));
     assert.deepEqual(await snapshots(), []);
+    const capacity = async () => (await t.admin.get(`/v1/primary-storage/${ids.ps}/capacity`)).body.availableCapacity as number;
+    const left = await capacity();
+    await t.node.services.primaryStorage.recalculate(ids.ps!);
+    assert.equal(await capacity(), left, "nothing is left reserved for the expunged volume's snapshots");
   });
 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "VolumeSnapshot" ADD COLUMN     "reservedCapacity" BIGINT NOT NULL DEFAULT 0;
+
