@@ -51,6 +51,8 @@ export interface HostdOptions {
   driver?: "virsh" | "sim" | HypervisorDriver;
   /** libvirt URI for the virsh driver; default qemu:///system. */
   libvirtUri?: string;
+  /** URI other hosts' libvirtd reach this host's at, for live migration (virsh driver only). */
+  migrationUri?: string;
   /** Domain type override; default "auto" (see domain-type.ts). */
   domainType?: DomainType | "auto";
   /** Sim driver settings (driver "sim" only). */
@@ -168,6 +170,7 @@ function makeDriver(options: HostdOptions): HypervisorDriver {
   }
   return new VirshDriver({
     uri: options.libvirtUri,
+    migrationUri: options.migrationUri,
     dataDir: options.dataDir,
     domainType: options.domainType,
     paths: options.paths,

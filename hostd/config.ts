@@ -8,7 +8,8 @@
  * | --port                | HOSTD_PORT              | 7070                   |
  * | --listen              | HOSTD_LISTEN            | 0.0.0.0                |
  * | --driver virsh|sim    | HOSTD_DRIVER            | virsh                  |
- * | --libvirt-uri         | HOSTD_LIBVIRT_URI       | qemu:///system         |
+ * | --libvirt-uri         | HOSTD_LIBVIRT_URI, then libvirt's LIBVIRT_DEFAULT_URI | qemu:///system |
+ * | --migration-uri       | HOSTD_MIGRATION_URI     | the libvirt URI if it names a host or socket, else none (the node uses qemu+tcp://<managementIp>/system) |
  * | --secret-file         | HOSTD_SECRET_FILE       | (required)             |
  * | --data-dir            | HOSTD_DATA_DIR          | /var/lib/strata-hostd  |
  * | --host-uuid           | HOSTD_HOST_UUID         | (none until connect)   |
@@ -36,6 +37,8 @@ export interface HostdConfig {
   listen: string;
   driver: "virsh" | "sim";
   libvirtUri: string;
+  /** libvirt URI other hosts migrate domains to this host through (HypervisorDriver.migrationUri). */
+  migrationUri?: string;
   secretFile: string;
   dataDir: string;
   hostUuid?: string;
@@ -60,6 +63,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         listen: { type: "string" },
         driver: { type: "string" },
         "libvirt-uri": { type: "string" },
+        "migration-uri": { type: "string" },
         "secret-file": { type: "string" },
         "data-dir": { type: "string" },
         "host-uuid": { type: "string" },
@@ -102,7 +106,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     port: int("--port", values.port ?? env.HOSTD_PORT ?? "7070", 0, 65535),
     listen: values.listen ?? env.HOSTD_LISTEN ?? "0.0.0.0",
     driver,
-    libvirtUri: values["libvirt-uri"] ?? env.HOSTD_LIBVIRT_URI ?? "qemu:///system",
+    // LIBVIRT_DEFAULT_URI is libvirt's own variable: a host whose virsh works without -c works for hostd.
+    libvirtUri: values["libvirt-uri"] ?? env.HOSTD_LIBVIRT_URI ?? env.LIBVIRT_DEFAULT_URI ?? "qemu:///system",
+    migrationUri: values["migration-uri"] ?? env.HOSTD_MIGRATION_URI,
     secretFile,
     dataDir: values["data-dir"] ?? env.HOSTD_DATA_DIR ?? "/var/lib/strata-hostd",
     hostUuid: values["host-uuid"] ?? env.HOSTD_HOST_UUID,

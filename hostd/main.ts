@@ -35,6 +35,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     hostUuid: config.hostUuid,
     driver: config.driver,
     libvirtUri: config.libvirtUri,
+    migrationUri: config.migrationUri,
     domainType: config.domainType,
     stateIntervalMs: config.stateIntervalMs,
     sim: config.sim,

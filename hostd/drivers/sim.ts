@@ -6,6 +6,7 @@
  * random delay (default 50–300 ms) like a real libvirt call would, and can fail on purpose:
  * either randomly (`failureRate`) or every time for a named command (`forceFailure`).
  */
+import { randomUUID } from "node:crypto";
 import { buildDomainXml } from "../domain-xml.ts";
 import type { DomainStats, VmState } from "../parsers/virsh.ts";
 import {
@@ -18,6 +19,7 @@ import {
   type HostFacts,
   type HostStats,
   type HypervisorDriver,
+  type MigrationTarget,
   type VmSpec,
   type VolumeInfo,
 } from "./types.ts";
@@ -47,6 +49,7 @@ export const SIM_COMMANDS = [
   "setConsolePassword",
   "attachNic",
   "detachNic",
+  "migrate",
 ] as const;
 
 /** One of SIM_COMMANDS. */
@@ -69,6 +72,7 @@ const MUTATING: ReadonlySet<SimCommand> = new Set([
   "setConsolePassword",
   "attachNic",
   "detachNic",
+  "migrate",
 ]);
 
 /** Shape of the simulated host and its behaviour. All fields optional. */
@@ -109,9 +113,17 @@ interface SimDomain {
   cpuSecondsBefore: number;
 }
 
+/**
+ * Every open sim driver of this process by its migration URI: sim hosts run in one process
+ * (the management node's, see server/hosts/agents.ts), so a migration hands the domain over
+ * in memory, as libvirtd would over the network.
+ */
+const SIM_HOSTS = new Map<string, SimDriver>();
+
 /** The in-memory HypervisorDriver. */
 export class SimDriver implements HypervisorDriver {
   readonly kind = "sim" as const;
+  readonly migrationUri = `sim://${randomUUID()}`;
   private readonly domains = new Map<string, SimDomain>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly forced = new Map<SimCommand, string>();
@@ -137,6 +149,7 @@ export class SimDriver implements HypervisorDriver {
       // An explicit `undefined` (e.g. from an unset CLI flag) must not erase a default.
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     };
+    SIM_HOSTS.set(this.migrationUri, this);
   }
 
   /** Makes every call of `command` fail with `message` until clearFailures(). */
@@ -413,7 +426,24 @@ export class SimDriver implements HypervisorDriver {
     this.volumes.delete(installPath);
   }
 
+  async migrate(name: string, target: MigrationTarget): Promise<void> {
+    await this.enter("migrate");
+    const d = this.running(name);
+    const destination = SIM_HOSTS.get(target.uri);
+    if (!destination) throw new DriverError(`operation failed: Failed to connect to remote libvirt URI ${target.uri}`);
+    if (destination === this) throw new DriverError("internal error: Attempt to migrate guest to the same host");
+    destination.receive(name, { ...d, spec: { ...d.spec, consoleLogPath: target.consoleLogPath } });
+    this.domains.delete(name);
+  }
+
+  /** The destination half of {@link migrate}: the domain arrives in the state it left in. */
+  private receive(name: string, d: SimDomain): void {
+    if (this.domains.get(name)?.state === "Running") throw new DriverError(`domain ${name} is already active on the destination`);
+    this.domains.set(name, d);
+  }
+
   async close(): Promise<void> {
+    SIM_HOSTS.delete(this.migrationUri);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -227,6 +227,38 @@ export interface HypervisorDriver {
   attachNic(name: string, nic: Required<NicSpec>): Promise<void>;
   /** Hot-unplugs the NIC with this MAC from a running or paused domain; absent is not an error. */
   detachNic(name: string, mac: string): Promise<void>;
+  /**
+   * The libvirt URI a source host's libvirtd connects to when it migrates a domain to this host,
+   * when this host knows it: set with --migration-uri, or this driver's own connection URI when
+   * that names a socket or a remote host. Undefined: the management node uses
+   * `qemu+tcp://<managementIp>/system`, as ZStack does (libvirtd listening on TCP 16509).
+   */
+  readonly migrationUri?: string;
+  /**
+   * Live-migrates a running or paused domain to another host (peer to peer: this host's
+   * libvirtd drives it), defining it there and undefining it here. Throws DOMAIN_NOT_FOUND /
+   * DOMAIN_NOT_RUNNING, or a DriverError with libvirt's message when the migration fails (the
+   * domain then still runs here).
+   */
+  migrate(name: string, target: MigrationTarget): Promise<void>;
   /** Releases resources (timers); the driver is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** Where and how {@link HypervisorDriver.migrate} sends a domain. */
+export interface MigrationTarget {
+  /** libvirt URI of the destination's libvirtd, e.g. `qemu+tcp://10.0.0.2/system`. */
+  uri: string;
+  /** Where the destination QEMU receives memory, e.g. `tcp://10.0.0.2`; default: libvirt's choice. */
+  dataUri?: string;
+  /** Serial console log file on the destination (its hostd's data dir). */
+  consoleLogPath: string;
+  /**
+   * The management node vouches that every disk is on storage both hosts share (NFS,
+   * SharedMountPoint). libvirt's own check only recognises some cluster filesystems and
+   * refuses others as "unsafe"; with this set it is skipped (virsh migrate --unsafe).
+   */
+  sharedStorage: boolean;
+  /** Time allowed for the whole migration, in ms. */
+  timeoutMs: number;
 }

@@ -22,6 +22,7 @@ import {
   type HostFacts,
   type HostStats,
   type HypervisorDriver,
+  type MigrationTarget,
   type NicSpec,
   type VmSpec,
   type VolumeInfo,
@@ -39,6 +40,8 @@ export interface VirshDriverOptions {
   paths?: Partial<HostPaths>;
   /** Time limit per virsh/qemu-img call, in ms; default 30 000. */
   commandTimeoutMs?: number;
+  /** URI other hosts' libvirtd reach this one at (see HypervisorDriver.migrationUri). */
+  migrationUri?: string;
 }
 
 /** Domains in these states hold CPU and memory on the host. */
@@ -47,12 +50,14 @@ const ACTIVE_STATES: ReadonlySet<VmState> = new Set(["Running", "Paused", "Stopp
 /** Drives libvirt with `virsh -c <uri>`. */
 export class VirshDriver implements HypervisorDriver {
   readonly kind = "virsh" as const;
+  readonly migrationUri?: string;
   private readonly uri: string;
   private readonly probe: HostProbe;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: VirshDriverOptions) {
     this.uri = options.uri ?? "qemu:///system";
+    this.migrationUri = options.migrationUri ?? (reachableFromElsewhere(this.uri) ? this.uri : undefined);
     this.probe = new HostProbe({ ...DEFAULT_HOST_PATHS, ...options.paths }, options.dataDir);
     this.timeoutMs = options.commandTimeoutMs ?? 30_000;
   }
@@ -330,6 +335,25 @@ export class VirshDriver implements HypervisorDriver {
     }
   }
 
+  async migrate(name: string, target: MigrationTarget): Promise<void> {
+    // The destination gets this domain's definition with its own console log path (the only
+    // per-host path in it; disks are on shared storage, bridges have the same names everywhere).
+    const { stdout } = await this.virsh(["dumpxml", "--migratable", "--security-info", name]);
+    const consoleLog = /<serial type='file'>\s*<source path='([^']+)'/.exec(stdout)?.[1];
+    const xml = consoleLog ? stdout.split(`'${consoleLog}'`).join(`'${escapeXml(target.consoleLogPath)}'`) : stdout;
+    const dir = await mkdtemp(join(tmpdir(), "hostd-migrate-"));
+    try {
+      const xmlPath = join(dir, `${name}.xml`);
+      await writeFile(xmlPath, xml, { mode: 0o600 }); // holds the VNC password
+      const args = ["-c", this.uri, "migrate", "--live", "--p2p", "--persistent", "--undefinesource",
+        ...(target.sharedStorage ? ["--unsafe"] : []), "--xml", xmlPath, "--persistent-xml", xmlPath,
+        name, target.uri, ...(target.dataUri ? [target.dataUri] : [])];
+      await run("virsh", args, target.timeoutMs).catch((err: unknown) => { throw toDriverError(err); });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async close(): Promise<void> {
     // Nothing persistent: every call is its own child process.
   }
@@ -362,6 +386,14 @@ function toDriverError(err: unknown): DriverError {
   }
   if (/domain is not running/i.test(text)) return new DriverError(err.message, "DOMAIN_NOT_RUNNING");
   return new DriverError(err.message);
+}
+
+/**
+ * Whether another host's libvirtd could use this URI as it is: it names a remote host or an
+ * explicit socket (a second libvirtd on one machine). `qemu:///system` means "mine" everywhere.
+ */
+function reachableFromElsewhere(uri: string): boolean {
+  return /^[a-z0-9+]+:\/\/[^/]+\//i.test(uri) || /[?&]socket=/.test(uri);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -6,10 +6,11 @@
  * VM that does not exist succeeds, starting a running VM succeeds — the management node may
  * repeat a command after a timeout and must not get a spurious failure.
  */
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import type { HostDevices } from "../devices/types.ts";
-import { DriverError, type DiskSpec, type DomainType, type HypervisorDriver, type NicSpec, type VolumeInfo } from "../drivers/types.ts";
+import { DriverError, type DiskSpec, type DomainType, type HypervisorDriver, type MigrationTarget, type NicSpec, type VolumeInfo } from "../drivers/types.ts";
 import { KeyedMutex } from "../keyed-mutex.ts";
 import type { VmState } from "../parsers/virsh.ts";
 import type { VmStateReporter } from "../state-reporter.ts";
@@ -154,6 +155,34 @@ export class VmService {
         if (!(err instanceof DriverError && err.code === "DOMAIN_NOT_FOUND")) throw err;
       });
       return { vmInstanceUuid };
+    });
+  }
+
+  /**
+   * Destination side of a live migration: makes the console log directory and answers where
+   * the source's libvirtd reaches this host's (undefined: the management node's default) and
+   * the console log path the domain gets here.
+   */
+  prepareMigration(vmInstanceUuid: string): Promise<{ migrationUri?: string; consoleLogPath: string }> {
+    return this.op(vmInstanceUuid, async () => {
+      const consoleLogPath = join(this.dataDir, "console", `${vmInstanceUuid}.log`);
+      await mkdir(dirname(consoleLogPath), { recursive: true });
+      return { ...(this.driver.migrationUri ? { migrationUri: this.driver.migrationUri } : {}), consoleLogPath };
+    });
+  }
+
+  /**
+   * Live-migrates a running or paused VM away (HypervisorDriver.migrate). Throws
+   * DOMAIN_NOT_FOUND when it is not here and DOMAIN_NOT_RUNNING when it is stopped.
+   */
+  migrate(input: { vmInstanceUuid: string; target: MigrationTarget }): Promise<{ vmInstanceUuid: string }> {
+    return this.op(input.vmInstanceUuid, async () => {
+      const state = await this.driver.domainState(input.vmInstanceUuid);
+      if (state === undefined) throw new DriverError(`VM ${input.vmInstanceUuid} is not defined on this host`, "DOMAIN_NOT_FOUND");
+      if (state !== "Running" && state !== "Paused") throw new DriverError(`VM ${input.vmInstanceUuid} is ${state}, not running`, "DOMAIN_NOT_RUNNING");
+      this.log.info({ vm: input.vmInstanceUuid, destination: input.target.uri }, "live-migrating vm");
+      await this.driver.migrate(input.vmInstanceUuid, input.target);
+      return { vmInstanceUuid: input.vmInstanceUuid };
     });
   }
 

@@ -78,7 +78,10 @@ export interface DeployOptions {
   /** Bearer secret hostd requires; written to a 0600 file on the host. */
   secret: string;
   hostUuid: string;
-  /** Default qemu:///system. */
+  /**
+   * libvirt URI hostd connects to. Default: none given, so hostd uses the host's
+   * LIBVIRT_DEFAULT_URI (libvirt's own variable, e.g. set for the SSH user) or qemu:///system.
+   */
   libvirtUri?: string;
   /** Default "auto" (hostd detects). With "qemu", a missing /dev/kvm is not a missing prerequisite. */
   domainType?: "auto" | "kvm" | "qemu";
@@ -102,7 +105,6 @@ export interface DeployResult {
 
 /** Oldest Node major the bundle runs on (it is built with target node20). */
 const MIN_NODE_MAJOR = 20;
-const DEFAULT_LIBVIRT_URI = "qemu:///system";
 const DEFAULT_TIMEOUT_MS = 120_000;
 const SSH_READY_TIMEOUT_MS = 10_000;
 /** How long a started hostd gets to answer /host/echo. */
@@ -154,7 +156,7 @@ export class HostDeployer {
    * Logs in and reports the host's architecture, missing prerequisites, systemd and node.
    * Throws DeployError HOST.AUTH_FAILED or HOST.UNREACHABLE.
    */
-  async checkPrerequisites(target: SshTarget, libvirtUri = DEFAULT_LIBVIRT_URI): Promise<HostPrerequisites> {
+  async checkPrerequisites(target: SshTarget, libvirtUri?: string): Promise<HostPrerequisites> {
     return this.withSession(target, "checking prerequisites", async (ssh) => {
       const { architecture, missing, hasSystemd, nodeVersion } = await this.probe(ssh, libvirtUri);
       return { architecture, missing, hasSystemd, ...(nodeVersion ? { nodeVersion } : {}) };
@@ -239,7 +241,7 @@ export class HostDeployer {
 
   /** deploy's steps over an open connection: probe, refuse, install, start, wait for an answer. */
   private async deployOver(ssh: SshSession, o: DeployOptions, bundle: Bundle, deadline: number, log: Logger): Promise<DeployResult> {
-    const libvirtUri = o.libvirtUri ?? DEFAULT_LIBVIRT_URI;
+    const libvirtUri = o.libvirtUri;
     const paths = layout(o.hostdPort);
     const probe = await within(this.probe(ssh, libvirtUri), deadline, "checking prerequisites");
     if (o.expectedArchitecture && normaliseArch(probe.architecture) !== normaliseArch(o.expectedArchitecture)) {
@@ -302,7 +304,7 @@ export class HostDeployer {
   }
 
   /** All prerequisite checks in one command, one `key=value` per line. */
-  private async probe(ssh: SshSession, libvirtUri: string): Promise<HostProbe> {
+  private async probe(ssh: SshSession, libvirtUri: string | undefined): Promise<HostProbe> {
     const script = [
       `echo "arch=$(uname -m)"`,
       // Builtins only (a minimal PATH may lack `id`): the effective uid from /proc.
@@ -313,7 +315,7 @@ export class HostDeployer {
       "  echo virsh=1",
       // A wedged libvirtd would hang virsh; bound it where coreutils' timeout exists.
       `  t=; command -v timeout >/dev/null 2>&1 && t="timeout 15"`,
-      `  if $t virsh -c ${shQuote(libvirtUri)} version >/dev/null 2>&1; then echo libvirtd=1; else echo libvirtd=0; fi`,
+      `  if $t virsh ${libvirtUri ? `-c ${shQuote(libvirtUri)} ` : ""}version >/dev/null 2>&1; then echo libvirtd=1; else echo libvirtd=0; fi`,
       "else echo virsh=0; fi",
       "if command -v qemu-img >/dev/null 2>&1; then echo qemuimg=1; else echo qemuimg=0; fi",
       "if test -e /dev/kvm; then echo kvm=1; else echo kvm=0; fi",
@@ -532,13 +534,13 @@ interface Bundle {
 }
 
 /** hostd's command line after `<node> hostd.mjs`. */
-function hostdArgs(paths: Layout, o: DeployOptions, libvirtUri: string): string[] {
+function hostdArgs(paths: Layout, o: DeployOptions, libvirtUri: string | undefined): string[] {
   return [
     "--port", String(o.hostdPort),
     "--secret-file", paths.secret,
     "--data-dir", paths.data,
     "--host-uuid", o.hostUuid,
-    "--libvirt-uri", libvirtUri,
+    ...(libvirtUri ? ["--libvirt-uri", libvirtUri] : []),
     "--domain-type", o.domainType ?? "auto",
   ];
 }

@@ -58,17 +58,25 @@ export class HostAllocator {
       },
     });
     hosts = await this.order(hosts, r);
-    const cpuRatio = Number(this.configs.get("host", "cpu.overProvisioning.ratio"));
-    const memRatio = Number(this.configs.get("host", "memory.overProvisioning.ratio"));
     for (const h of hosts) {
-      const n = await this.prisma.$executeRaw`
-        UPDATE "Host" SET "allocatedCpu" = "allocatedCpu" + ${r.cpuNum}, "allocatedMemory" = "allocatedMemory" + ${r.memorySize}
-        WHERE "uuid" = ${h.uuid} AND "status" = 'Connected' AND "state" = 'Enabled'
-          AND floor("cpuNum" * ${cpuRatio}::float8) - "allocatedCpu" >= ${r.cpuNum}
-          AND floor("totalPhysicalMemory" * ${memRatio}::float8) - "allocatedMemory" >= ${r.memorySize}`;
-      if (n === 1) return h;
+      if (await this.reserveOn(h.uuid, r.cpuNum, r.memorySize)) return h;
     }
     return undefined;
+  }
+
+  /**
+   * Reserves `cpuNum` vCPUs and `memorySize` bytes on one Connected, Enabled host if its
+   * over-provisioned capacity still has them (one conditional UPDATE); false when it has not.
+   */
+  async reserveOn(hostUuid: string, cpuNum: number, memorySize: bigint): Promise<boolean> {
+    const cpuRatio = Number(this.configs.get("host", "cpu.overProvisioning.ratio"));
+    const memRatio = Number(this.configs.get("host", "memory.overProvisioning.ratio"));
+    const n = await this.prisma.$executeRaw`
+      UPDATE "Host" SET "allocatedCpu" = "allocatedCpu" + ${cpuNum}, "allocatedMemory" = "allocatedMemory" + ${memorySize}
+      WHERE "uuid" = ${hostUuid} AND "status" = 'Connected' AND "state" = 'Enabled'
+        AND floor("cpuNum" * ${cpuRatio}::float8) - "allocatedCpu" >= ${cpuNum}
+        AND floor("totalPhysicalMemory" * ${memRatio}::float8) - "allocatedMemory" >= ${memorySize}`;
+    return n === 1;
   }
 
   /** Gives back what {@link allocate} reserved. */

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import type { Services } from "../app.ts";
 import type { Api } from "../http/api.ts";
+import { HostInventory } from "../hosts/schema.ts";
 import { InventoryReply, Uuid, UuidParams } from "../http/common-schemas.ts";
 import type { SecretCipher } from "../secrets/cipher.ts";
 import { CloneVmBody, VmCloneService } from "./clone.ts";
 import { ConsoleAddressReply, SetConsolePasswordBody, VmConsoleService } from "./console.ts";
-import { jobRequest } from "./extra-states.ts";
+import { Errors } from "../errors/catalogue.ts";
+import { assertVmState, jobRequest } from "./extra-states.ts";
 import { HaLevelReply, SetHaLevelBody, VmHaService } from "./ha.ts";
+import { VmLiveMigration } from "./live-migration.ts";
 import { MigrateVmBody, VmMigrationService } from "./migration.ts";
 import { AttachL3Body, VmNicService } from "./nics.ts";
 import { ChangeOfferingBody, SetHostnameBody, SetUserDataBody, VmOfferingService } from "./offering.ts";
@@ -25,7 +28,8 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
   const offerings = new VmOfferingService(s.db.prisma, vms, s.quotas, s.offerings);
   const nics = new VmNicService(s.db.prisma, s.events, vms, s.hosts, s.jobs, { ipam: s.ipam, flat: s.flatNetwork });
   const clones = new VmCloneService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.quotas, s.primaryStorage, { ipam: s.ipam });
-  const migrations = new VmMigrationService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.primaryStorage, { flat: s.flatNetwork });
+  const liveMigration = new VmLiveMigration(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, { flat: s.flatNetwork });
+  const migrations = new VmMigrationService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.primaryStorage, { flat: s.flatNetwork }, liveMigration);
   const ha = new VmHaService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.log);
   const tag = "vm-instances";
   const state = (from: string) => `Allowed from: ${from}; otherwise SYS.1006 (409) naming the state.`;
@@ -139,12 +143,32 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
   });
   api.action("vm-instances", {
     action: "migrateVm", apiName: "MigrateVm", access: "authenticated", successStatus: 202,
-    summary: "Move a stopped VM and its local-storage volumes to another host",
-    description: "ZStack APIMigrateVmMsg for a stopped VM on LocalStorage (APILocalStorageMigrateVolumeMsg), a job: flattened " +
-      "copies of its volumes go host to host (the target's hostd pulls them from the source's), capacity moves with them, and " +
-      "lastHostUuid becomes the target (hostUuid, or the host of the same cluster with most free memory that fits). A running VM " +
-      `is refused (409: live migration needs shared primary storage; stop the VM first). ${state("Stopped")}`,
+    summary: "Move a VM to another host: live when it runs on shared storage, with its volumes when stopped on local storage",
+    description: "ZStack APIMigrateVmMsg, a job. Running or Paused VM (live): every volume must be on shared primary storage " +
+      "(NFS, SharedMountPoint, AliyunNAS), else 409; the VM keeps running while the source host's libvirtd moves it " +
+      "(peer-to-peer virsh migrate --live) to hostUuid, or to the candidate host with most free memory (see " +
+      "GET /vm-instances/{vmInstanceUuid}/migration-target-hosts); CPU and memory are reserved on the target first; the VM ends " +
+      "in its former state on the target, or on the source if the migration failed (the job then fails with the host's error). " +
+      "Stopped VM on LocalStorage (APILocalStorageMigrateVolumeMsg): flattened copies of its volumes go host to host (the " +
+      "target's hostd pulls them from the source's), capacity moves with them, and lastHostUuid becomes the target (hostUuid, " +
+      `or the host of the same cluster with most free memory that fits). VMs with pass-through devices: 409. ${state("Stopped, Running, Paused")}`,
     body: MigrateVmBody, response: Accepted,
     handler: (req) => migrations.migrate(req.auth, jobRequest("MigrateVm", req), req.params.uuid, req.body.hostUuid),
+  });
+  api.route({
+    method: "get", path: "/vm-instances/{uuid}/migration-target-hosts", apiName: "GetVmMigrationCandidateHosts", tag, access: "authenticated",
+    summary: "Hosts a running VM could live-migrate to",
+    description: "ZStack APIGetVmMigrationCandidateHostsMsg: Connected, Enabled hosts other than the VM's own, in clusters of the same " +
+      "hypervisor and architecture to which every primary storage of its volumes and every L2 network of its NICs is attached, " +
+      "with the CPU and memory (over-provisioned) to run it; most free memory first. The VM must be Running or Paused on " +
+      "shared primary storage, else SYS.1006 (409) saying why.",
+    params: UuidParams, response: z.object({ inventories: z.array(HostInventory) }),
+    handler: async (req) => {
+      const vm = await vms.get(req.auth, req.params.uuid);
+      assertVmState("migrateVm", vm.state);
+      if (vm.state !== "Running" && vm.state !== "Paused") throw Errors.operationNotAllowed("Live-migrating this VM", `it is ${vm.state}; only a Running or Paused VM live-migrates`);
+      const { candidates } = await liveMigration.candidateHosts(vm);
+      return { body: { inventories: candidates.map((h) => s.hosts.inventory(h)) } };
+    },
   });
 }

@@ -15,7 +15,7 @@ export const EXTRA_ALLOWED_FROM = {
   attachL3NetworkToVm: ["Created", "Stopped", "Running", "Paused"],
   detachL3NetworkFromVm: ["Created", "Stopped", "Running", "Paused"],
   cloneVmInstance: ["Stopped", "Running"],
-  migrateVm: ["Stopped"],
+  migrateVm: ["Stopped", "Running", "Paused"],
 } satisfies Record<string, VmState[]>;
 
 /**

@@ -14,6 +14,7 @@ import type { CapacityTarget } from "../primary-storage/capacity.ts";
 import type { PrimaryStorageService } from "../primary-storage/service.ts";
 import type { VmDependencies } from "./deps.ts";
 import { assertVmState } from "./extra-states.ts";
+import type { VmLiveMigration } from "./live-migration.ts";
 import type { VmInstanceService } from "./service.ts";
 
 /** Job type name of APIMigrateVmMsg (cold, local storage). */
@@ -38,7 +39,7 @@ export const MigrateVmBody = z.object({
  * local-storage capacity moves from the source host's record to the target's (reserved before
  * copying, released on the source after). Finally the source host forgets the VM: domain,
  * DHCP entries, volume files. Any failure before the switch removes what reached the target
- * and leaves the VM Stopped where it was. Live migration (shared storage) is not offered.
+ * and leaves the VM Stopped where it was. Running VMs on shared storage: live-migration.ts.
  */
 export class VmMigrationService {
   constructor(
@@ -50,6 +51,7 @@ export class VmMigrationService {
     private readonly configs: GlobalConfigService,
     private readonly storage: PrimaryStorageService,
     private readonly deps: Pick<VmDependencies, "flat">,
+    private readonly live: VmLiveMigration,
   ) {
     jobs.register<{ vmUuid: string; sourceHostUuid: string; targetHostUuid: string }>({
       name: MIGRATE_JOB, resumable: false,
@@ -64,18 +66,19 @@ export class VmMigrationService {
   }
 
   /**
-   * Checks and starts a cold migration.
-   * @throws SYS.1003 VM/host, SYS.1006 (409) a Running VM ("live migration needs shared primary
-   *   storage; stop the VM first"), another state, pass-through devices, volumes not on LocalStorage, a target that is
-   *   the source, in another cluster, not Connected/Enabled; VM.NO_AVAILABLE_HOST (409).
+   * Checks and starts a migration: live (VmLiveMigration) for a Running or Paused VM, cold for
+   * a Stopped one.
+   * @throws SYS.1003 VM/host, SYS.1006 (409) another state, pass-through devices, (cold) volumes
+   *   not on LocalStorage, a target that is the source, in another cluster, not
+   *   Connected/Enabled; VM.NO_AVAILABLE_HOST (409); and VmLiveMigration.migrate's errors.
    */
   async migrate(caller: Caller, req: JobRequest, uuid: string, hostUuid?: string): Promise<ApiReply> {
     const vm = await this.vms.get(caller, uuid);
-    const live = vm.state === "Running" || vm.state === "Paused";
-    assertVmState("migrateVm", vm.state, live ? "live migration needs shared primary storage; stop the VM first" : undefined);
+    assertVmState("migrateVm", vm.state);
     // Pass-through devices stay on their host (as in ZStack: no migration with PCI/USB devices).
     const devices = await this.prisma.pciDevice.count({ where: { vmInstanceUuid: uuid } }) + await this.prisma.usbDevice.count({ where: { vmInstanceUuid: uuid } });
     if (devices > 0) throw Errors.operationNotAllowed("Migrating this VM", `it has ${devices} pass-through device(s) of its host; detach them first`);
+    if (vm.state === "Running" || vm.state === "Paused") return this.live.migrate(caller, req, vm, hostUuid);
     const volumes = vm.volumes.filter((v) => v.status !== "Expunged" && v.installPath);
     const sourceHostUuid = volumes.find((v) => v.type === "Root")?.hostUuid;
     if (!sourceHostUuid || volumes.some((v) => v.hostUuid !== sourceHostUuid)) {

@@ -70,7 +70,7 @@ export class VmInstanceService {
     private readonly configs: GlobalConfigService,
     private readonly quotas: QuotaService,
     private readonly hosts: HostService,
-    private readonly allocator: HostAllocator,
+    readonly allocator: HostAllocator,
     private readonly deps: VmDependencies,
   ) {
     jobs.register<{ vmUuid: string; baseUrl: string }>({
@@ -396,10 +396,11 @@ export class VmInstanceService {
     await this.prisma.vmInstance.update({ where: { uuid: vmUuid }, data: { hostUuid: null } });
   }
 
-  /** Bridges, DHCP, config drive, then the domain itself (hostd /vm/start). */
-  async startOnHost(vm: VmWithParts, hostUuid: string): Promise<void> {
-    const host = await this.prisma.host.findUniqueOrThrow({ where: { uuid: hostUuid } });
-    const ep = this.hosts.endpoint(host);
+  /**
+   * Readies a host for the VM's NICs: the bridges of their L2 networks and the flat DHCP
+   * entries (the guest hostname on the default network). Returns the bridge per L3 uuid.
+   */
+  async prepareHostNetworks(vm: VmWithParts, hostUuid: string): Promise<{ bridges: Record<string, string>; tags: string[]; hostname: string }> {
     const nics = [...vm.vmNics].sort((a, b) => a.deviceId - b.deviceId);
     const bridges = await this.deps.flat.prepareHostNetworks(hostUuid, [...new Set(nics.map((n) => n.l3NetworkUuid))]);
     const tags = (await this.prisma.systemTag.findMany({ where: { resourceUuid: vm.uuid } })).map((t) => t.tag);
@@ -407,6 +408,15 @@ export class VmInstanceService {
     await this.deps.flat.applyDhcp(hostUuid, nics.filter((n) => n.ip).map((n) => ({
       l3NetworkUuid: n.l3NetworkUuid, mac: n.mac, ip: n.ip!, hostname: n.l3NetworkUuid === vm.defaultL3NetworkUuid ? hostname : undefined,
     })));
+    return { bridges, tags, hostname };
+  }
+
+  /** Bridges, DHCP, config drive, then the domain itself (hostd /vm/start). */
+  async startOnHost(vm: VmWithParts, hostUuid: string): Promise<void> {
+    const host = await this.prisma.host.findUniqueOrThrow({ where: { uuid: hostUuid } });
+    const ep = this.hosts.endpoint(host);
+    const nics = [...vm.vmNics].sort((a, b) => a.deviceId - b.deviceId);
+    const { bridges, tags, hostname } = await this.prepareHostNetworks(vm, hostUuid);
     const root = vm.volumes.find((v) => v.type === "Root" && v.status !== "Expunged");
     if (!root?.installPath) throw new ApiError("VM.NO_ROOT_VOLUME", 409, "The VM has no root volume", vm.uuid);
     const sshKeys = tags.filter((t) => t.startsWith("sshkey::")).map((t) => t.slice("sshkey::".length));

@@ -6,7 +6,10 @@ import { Router } from "express";
 import type { VmService } from "../../services/vm-service.ts";
 import type { TaskRunner } from "../../tasks.ts";
 import { parseBody } from "../validate.ts";
-import { AttachNicCmd, AttachVolumeCmd, ConsoleAddressCmd, ConsolePasswordCmd, CreateConfigDriveCmd, DetachNicCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd } from "./schema.ts";
+import {
+  AttachNicCmd, AttachVolumeCmd, ConsoleAddressCmd, ConsolePasswordCmd, CreateConfigDriveCmd, DetachNicCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd,
+  MigrateVmCmd, PrepareMigrationCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd,
+} from "./schema.ts";
 
 /** Routes for VM and volume commands. */
 export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
@@ -87,6 +90,21 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
   router.post("/vm/destroy", async (req, res) => {
     const cmd = parseBody(VmCmd, req.body);
     res.json(await tasks.run("vm.destroy", cmd, () => vms.destroy(cmd.vmInstanceUuid)));
+  });
+
+  /** Destination side of a live migration: where this host takes the domain (see VmService.prepareMigration). */
+  router.post("/vm/migrate/prepare", async (req, res) => {
+    const cmd = parseBody(PrepareMigrationCmd, req.body);
+    res.json(await tasks.run("vm.migrate.prepare", cmd, () => vms.prepareMigration(cmd.vmInstanceUuid)));
+  });
+
+  /** Source side of a live migration: sends the running domain to the destination. */
+  router.post("/vm/migrate", async (req, res) => {
+    const cmd = parseBody(MigrateVmCmd, req.body);
+    res.json(await tasks.run("vm.migrate", cmd, () => vms.migrate({
+      vmInstanceUuid: cmd.vmInstanceUuid,
+      target: { uri: cmd.destinationUri, dataUri: cmd.dataUri, consoleLogPath: cmd.consoleLogPath, sharedStorage: cmd.sharedStorage, timeoutMs: (cmd.timeout ?? 1800) * 1000 },
+    })));
   });
 
   router.post("/vm/vmsync", async (req, res) => {

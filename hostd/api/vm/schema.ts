@@ -98,6 +98,25 @@ export const VmCmd = z.object({
   vmInstanceUuid: VmUuid,
 });
 
+/** POST /vm/migrate/prepare (on the destination host) */
+export const PrepareMigrationCmd = z.object({ ...AsyncFieldsSchema, vmInstanceUuid: VmUuid });
+
+/** POST /vm/migrate (on the source host) */
+export const MigrateVmCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  /** libvirt URI of the destination's libvirtd (from its /vm/migrate/prepare, or qemu+tcp://<ip>/system). */
+  destinationUri: z.string().min(1).max(1024),
+  /** Where the destination QEMU receives memory, e.g. tcp://10.0.0.2. */
+  dataUri: z.string().regex(/^tcp:\/\/[^\s/]+$/).optional(),
+  /** The destination's console log path (from its /vm/migrate/prepare). */
+  consoleLogPath: AbsolutePath,
+  /** Every disk is on storage both hosts share (see MigrationTarget.sharedStorage). */
+  sharedStorage: z.boolean(),
+  /** Seconds allowed for the migration; default 1800. */
+  timeout: z.number().int().min(1).max(86_400).optional(),
+});
+
 /** POST /vm/vmsync */
 export const VmSyncCmd = z.object({ ...AsyncFieldsSchema });
 
