@@ -36,6 +36,17 @@ export interface JobType<I = unknown> {
   onInterrupted?(input: I, ctx: JobContext): Promise<void>;
 }
 
+/**
+ * Background work that is not a job of its own but finds what needs one: run by
+ * {@link JobService} once at start, right after interrupted jobs are taken over, then with every
+ * heartbeat (never two runs of one task at once). Errors are logged; the next run tries again.
+ */
+export interface RecurringTask {
+  /** Shown in logs. */
+  name: string;
+  run(): Promise<void>;
+}
+
 /** Error of a job interrupted by a management-node restart (ZStack SysErrors.MANAGEMENT_NODE_UNAVAILABLE_ERROR). */
 export const interruptedError = () =>
   new ApiError("SYS.1012", 503, "The management node stopped while this job ran and the job cannot be resumed; check the resource and retry",
@@ -50,6 +61,9 @@ export const interruptedError = () =>
 export class JobService {
   private readonly types = new Map<string, JobType<never>>();
   private readonly running = new Map<string, Promise<void>>();
+  private readonly recurring: RecurringTask[] = [];
+  /** Names of recurring tasks running now, with their runs (awaited by {@link stop}). */
+  private readonly recurringBusy = new Map<string, Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
@@ -68,8 +82,17 @@ export class JobService {
   }
 
   /**
-   * Records this node, takes over interrupted jobs, then heartbeats every `heartbeatMs` and
-   * sweeps for jobs of dead nodes and expired results.
+   * Registers a {@link RecurringTask}; like job types, before {@link start}, so its first run
+   * sees the state the last stop left.
+   */
+  registerRecurring(task: RecurringTask): void {
+    this.recurring.push(task);
+  }
+
+  /**
+   * Records this node, takes over interrupted jobs, runs the recurring tasks, then heartbeats
+   * every `heartbeatMs`, sweeping for jobs of dead nodes and expired results and running the
+   * recurring tasks again.
    */
   async start(heartbeatMs = 10_000): Promise<void> {
     await this.prisma.managementNode.upsert({
@@ -79,6 +102,7 @@ export class JobService {
     });
     await this.recover(this.nodeUuid);
     await this.sweep();
+    await this.runRecurring();
     const beat = setInterval(() => void this.heartbeatAndSweep(), heartbeatMs);
     beat.unref();
     this.timers.push(beat);
@@ -88,7 +112,7 @@ export class JobService {
   async stop(waitMs = 5000): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    await Promise.race([Promise.allSettled([...this.running.values()]), new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await Promise.race([Promise.allSettled([...this.running.values(), ...this.recurringBusy.values()]), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
   private async heartbeatAndSweep(): Promise<void> {
@@ -97,6 +121,18 @@ export class JobService {
       await this.sweep();
     } catch (err) {
       this.log.warn({ err }, "job heartbeat/sweep failed");
+    }
+    await this.runRecurring();
+  }
+
+  private async runRecurring(): Promise<void> {
+    for (const task of this.recurring) {
+      if (this.stopped || this.recurringBusy.has(task.name)) continue;
+      const run = task.run()
+        .catch((err: unknown) => this.log.warn({ err, task: task.name }, "recurring task failed"))
+        .finally(() => this.recurringBusy.delete(task.name));
+      this.recurringBusy.set(task.name, run);
+      await run;
     }
   }
 

@@ -11,9 +11,16 @@
  * VM that stops on its own (guest power-off, crash, or found stopped when its host returns) is
  * started again through startVmInstance. When a lost host comes back, domains of VMs that now
  * run elsewhere are destroyed there, so no VM runs twice.
+ *
+ * The host-loss event is not durable: a management node that stops between a host going
+ * Disconnected and the HA jobs being created would leave those VMs Unknown for good. So at node
+ * start, and then with every job heartbeat, {@link VmHaService.recoverLostHostVms} looks for VMs
+ * with an HA level that are Unknown on a Disconnected host without an HA job running, and starts
+ * one (ZStack's HA module likewise re-checks VMs of lost hosts after a management-node restart).
  */
 import type { Logger } from "pino";
 import { z } from "zod";
+import { KeyedMutex } from "../../hostd/keyed-mutex.ts";
 import type { PrismaClient, Volume } from "../../generated/prisma/client.ts";
 import type { Caller } from "../auth/context.ts";
 import { ApiError, Errors } from "../errors/catalogue.ts";
@@ -66,6 +73,9 @@ interface HaJobInput {
  * subscribes to host status and VM state events, so build it before jobs start.
  */
 export class VmHaService {
+  /** Per VM: the "no HA job running" check and the submit happen as one step in this process. */
+  private readonly submits = new KeyedMutex();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventBus,
@@ -80,6 +90,38 @@ export class VmHaService {
       perform: (i, ctx) => (i.reason === "hostLost" ? this.performFailover(i.vmUuid, i.lostHostUuid!, ctx) : this.performRestart(i.vmUuid, ctx)),
     });
     events.subscribe((e) => void this.onEvent(e).catch((err: unknown) => this.log.warn({ err, event: e.uuid }, "HA event handling failed")));
+    jobs.registerRecurring({ name: "HaLostHostSweep", run: async () => void (await this.recoverLostHostVms()) });
+  }
+
+  /**
+   * Starts the HA handling of a host loss that was missed (the node stopped before creating the
+   * jobs): for each KVM VM with an HA level, Unknown on a Disconnected host, whose volumes allow
+   * a failover and that has no HA job running, submits the {@link HA_JOB} that the host-loss
+   * event would have (it still waits `ha/neverStopVm.retryDelay` and re-checks the host). Does
+   * nothing while `ha/enable` is false. Run at node start and with every job heartbeat.
+   * @returns the uuids of the VMs a job was submitted for.
+   */
+  async recoverLostHostVms(): Promise<string[]> {
+    if (!this.enabled()) return [];
+    const lost = await this.prisma.host.findMany({ where: { status: "Disconnected" }, select: { uuid: true } });
+    if (!lost.length) return [];
+    const vms = await this.prisma.vmInstance.findMany({
+      where: { provider: "KVM", state: "Unknown", hostUuid: { in: lost.map((h) => h.uuid) } }, include: { volumes: true },
+    });
+    const submitted: string[] = [];
+    for (const vm of vms) {
+      if (!(await this.levelOf(vm.uuid))) continue;
+      const blocker = await this.failoverBlocker(vm);
+      if (blocker) {
+        this.log.debug({ vmUuid: vm.uuid, hostUuid: vm.hostUuid, blocker }, "HA VM stays Unknown with its lost host");
+        continue;
+      }
+      if (await this.submit({ vmUuid: vm.uuid, reason: "hostLost", lostHostUuid: vm.hostUuid! }, vm.accountUuid)) {
+        this.log.info({ vmUuid: vm.uuid, hostUuid: vm.hostUuid }, "HA VM of a lost host had no HA job; started one");
+        submitted.push(vm.uuid);
+      }
+    }
+    return submitted;
   }
 
   /** The VM's HA level (APIGetVmInstanceHaLevelMsg). @throws SYS.1003 when the VM is not the caller's. */
@@ -157,12 +199,18 @@ export class VmHaService {
     }
   }
 
-  /** Starts an HA job unless one for the VM is still running (a flapping host must not queue several). */
-  private async submit(input: HaJobInput, accountUuid: string): Promise<void> {
-    const pending = await this.prisma.apiJob.count({ where: { jobType: HA_JOB, state: "Running", input: { path: ["input", "vmUuid"], equals: input.vmUuid } } });
-    if (pending) return;
-    const caller: Caller = { kind: "system", accountUuid, accountName: "system", accountType: "Normal", isAdmin: false };
-    await this.jobs.submit(caller, { apiName: HA_JOB, baseUrl: "" }, HA_JOB, input);
+  /**
+   * Starts an HA job unless one for the VM is still running (a flapping host, or the host-loss
+   * event and the sweep at once, must not queue several); true when it started one.
+   */
+  private submit(input: HaJobInput, accountUuid: string): Promise<boolean> {
+    return this.submits.run(input.vmUuid, async () => {
+      const pending = await this.prisma.apiJob.count({ where: { jobType: HA_JOB, state: "Running", input: { path: ["input", "vmUuid"], equals: input.vmUuid } } });
+      if (pending) return false;
+      const caller: Caller = { kind: "system", accountUuid, accountName: "system", accountType: "Normal", isAdmin: false };
+      await this.jobs.submit(caller, { apiName: HA_JOB, baseUrl: "" }, HA_JOB, input);
+      return true;
+    });
   }
 
   /**
