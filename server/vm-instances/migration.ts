@@ -126,13 +126,13 @@ export class VmMigrationService {
     const src = this.hosts.endpoint(source);
     const dst = this.hosts.endpoint(target);
     const volumes = vm.volumes.filter((v) => v.status !== "Expunged" && v.installPath && v.hostUuid === sourceHostUuid);
-    const reserved: { target: CapacityTarget; bytes: bigint }[] = [];
+    const reserved: { volumeUuid: string; target: CapacityTarget; bytes: bigint }[] = [];
     const copied: string[] = [];
     try {
       for (const v of volumes) {
         const ps = await this.prisma.primaryStorage.findUniqueOrThrow({ where: { uuid: v.primaryStorageUuid! } });
         const t = { uuid: ps.uuid, name: ps.name, hostUuid: target.uuid };
-        reserved.push({ target: t, bytes: await this.storage.capacity.reserve(t, v.size) });
+        reserved.push({ volumeUuid: v.uuid, target: t, bytes: await this.storage.capacity.reserve(t, v.size) });
         await this.copy(v, src, dst, source);
         copied.push(v.installPath!);
       }
@@ -143,11 +143,15 @@ export class VmMigrationService {
       throw err;
     }
     await this.prisma.$transaction(async (tx) => {
-      for (const v of volumes) await tx.volume.update({ where: { uuid: v.uuid }, data: { hostUuid: target.uuid, installPath: v.installPath } });
+      for (const v of volumes) {
+        const bytes = reserved.find((r) => r.volumeUuid === v.uuid)!.bytes;
+        await tx.volume.update({ where: { uuid: v.uuid }, data: { hostUuid: target.uuid, installPath: v.installPath, reservedCapacity: bytes } });
+      }
       await tx.vmInstance.update({ where: { uuid: vmUuid }, data: { lastHostUuid: target.uuid, clusterUuid: target.clusterUuid } });
     });
     for (const v of volumes) {
-      await this.storage.capacity.release({ uuid: v.primaryStorageUuid!, hostUuid: source.uuid }, this.storage.capacity.reservationFor(v.size));
+      // What the volume held on the source, as recorded (the ratio may have changed since).
+      await this.storage.capacity.release({ uuid: v.primaryStorageUuid!, hostUuid: source.uuid }, this.storage.capacity.reservedBy(v));
     }
     // The source forgets the VM; failures here leave only files, not state, behind.
     await commandHostd(src, "/vm/destroy", { vmInstanceUuid: vmUuid }).catch(() => undefined);
