@@ -27,6 +27,8 @@ export function escapeXml(value: string): string {
  * - name and uuid are both the vmInstanceUuid, so the management node can address a domain by
  *   either and a re-created VM keeps its libvirt identity;
  * - memory is given in KiB (rounded up from bytes), the unit libvirt stores;
+ * - hot-plug headroom (ZStack's NUMA setting): `<vcpu current='n'>max</vcpu>`, and for memory
+ *   `<maxMemory slots='16'>` with one NUMA cell holding the boot memory, so DIMMs can be added;
  * - `kvm` domains get `host-passthrough` CPUs (best performance, same host family is assumed for
  *   migration as in ZStack's default); `qemu` (TCG) domains keep QEMU's default model because
  *   TCG cannot emulate an arbitrary host CPU;
@@ -46,15 +48,21 @@ export function buildDomainXml(spec: VmSpec): string {
   }
   const arch = spec.arch ?? "x86_64";
   const memoryKiB = Math.ceil(spec.memorySize / 1024);
+  const maxCpu = Math.max(spec.cpuNum, spec.maxCpuNum ?? 0);
+  const maxMemoryKiB = Math.max(memoryKiB, Math.ceil((spec.maxMemorySize ?? 0) / 1024));
+  // Memory hot-plug adds DIMMs into NUMA node 0, which must hold the boot memory and every vCPU.
+  const numa = maxMemoryKiB > memoryKiB ? [`    <numa>`, `      <cell id='0' cpus='0-${maxCpu - 1}' memory='${memoryKiB}' unit='KiB'/>`, `    </numa>`] : [];
+  const cpuMode = spec.domainType === "kvm" ? ` mode='host-passthrough' check='none'` : "";
   const disks = [spec.rootDisk, ...(spec.dataDisks ?? [])];
 
   const lines = [
     `<domain type='${spec.domainType}'>`,
     `  <name>${escapeXml(spec.vmInstanceUuid)}</name>`,
     `  <uuid>${escapeXml(spec.vmInstanceUuid)}</uuid>`,
+    ...(maxMemoryKiB > memoryKiB ? [`  <maxMemory slots='16' unit='KiB'>${maxMemoryKiB}</maxMemory>`] : []),
     `  <memory unit='KiB'>${memoryKiB}</memory>`,
     `  <currentMemory unit='KiB'>${memoryKiB}</currentMemory>`,
-    `  <vcpu placement='static'>${spec.cpuNum}</vcpu>`,
+    maxCpu > spec.cpuNum ? `  <vcpu placement='static' current='${spec.cpuNum}'>${maxCpu}</vcpu>` : `  <vcpu placement='static'>${spec.cpuNum}</vcpu>`,
     `  <os>`,
     `    <type arch='${arch}' machine='${arch === "aarch64" ? "virt" : "pc"}'>hvm</type>`,
     `  </os>`,
@@ -62,7 +70,7 @@ export function buildDomainXml(spec: VmSpec): string {
     `    <acpi/>`,
     ...(arch === "x86_64" ? [`    <apic/>`] : []),
     `  </features>`,
-    ...(spec.domainType === "kvm" ? [`  <cpu mode='host-passthrough' check='none'/>`] : []),
+    ...(numa.length ? [`  <cpu${cpuMode}>`, ...numa, `  </cpu>`] : cpuMode ? [`  <cpu${cpuMode}/>`] : []),
     `  <clock offset='utc'/>`,
     `  <on_poweroff>destroy</on_poweroff>`,
     `  <on_reboot>restart</on_reboot>`,

@@ -50,6 +50,7 @@ export const SIM_COMMANDS = [
   "attachNic",
   "detachNic",
   "migrate",
+  "hotplugCpuMemory",
 ] as const;
 
 /** One of SIM_COMMANDS. */
@@ -73,6 +74,7 @@ const MUTATING: ReadonlySet<SimCommand> = new Set([
   "attachNic",
   "detachNic",
   "migrate",
+  "hotplugCpuMemory",
 ]);
 
 /** Shape of the simulated host and its behaviour. All fields optional. */
@@ -424,6 +426,20 @@ export class SimDriver implements HypervisorDriver {
   async deleteVolume(installPath: string): Promise<void> {
     await this.enter("deleteVolume");
     this.volumes.delete(installPath);
+  }
+
+  async hotplugCpuMemory(name: string, change: { cpuNum: number; memoryIncrease: number }): Promise<void> {
+    await this.enter("hotplugCpuMemory");
+    const d = this.running(name);
+    const memorySize = d.spec.memorySize + change.memoryIncrease;
+    // As libvirt: growth only into the headroom the domain was defined with.
+    if (change.cpuNum > Math.max(d.spec.cpuNum, d.spec.maxCpuNum ?? 0)) {
+      throw new DriverError(`requested vcpus is greater than max allowable vcpus for the live domain: ${change.cpuNum}`, "NO_HOTPLUG_HEADROOM");
+    }
+    if (change.memoryIncrease > 0 && memorySize > (d.spec.maxMemorySize ?? 0)) {
+      throw new DriverError("unsupported configuration: cannot use/hotplug a memory device when domain 'maxMemory' is not defined or too small", "NO_HOTPLUG_HEADROOM");
+    }
+    d.spec = { ...d.spec, cpuNum: change.cpuNum, memorySize };
   }
 
   async migrate(name: string, target: MigrationTarget): Promise<void> {

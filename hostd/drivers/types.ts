@@ -36,6 +36,10 @@ export interface VmSpec {
   cpuNum: number;
   /** Guest memory in bytes. */
   memorySize: number;
+  /** vCPUs the running domain may grow to (hot-plug headroom); default cpuNum (none). */
+  maxCpuNum?: number;
+  /** Bytes of memory the running domain may grow to with DIMM hot-plug; default memorySize (none). */
+  maxMemorySize?: number;
   domainType: DomainType;
   /** Guest architecture; defaults to the host's. */
   arch?: "x86_64" | "aarch64";
@@ -161,6 +165,7 @@ export class DriverError extends Error {
       | "VOLUME_EXISTS"
       | "INJECTED_FAILURE"
       | "DETACH_TIMEOUT"
+      | "NO_HOTPLUG_HEADROOM"
       | "COMMAND_FAILED" = "COMMAND_FAILED",
   ) {
     super(message);
@@ -241,6 +246,13 @@ export interface HypervisorDriver {
    * domain then still runs here).
    */
   migrate(name: string, target: MigrationTarget): Promise<void>;
+  /**
+   * Grows a running or paused domain to `cpuNum` vCPUs (setvcpus --live --config) and by
+   * `memoryIncrease` bytes (one DIMM, attach-device --live --config). Throws
+   * NO_HOTPLUG_HEADROOM when the domain was defined without room for it (maxCpuNum /
+   * maxMemorySize), DOMAIN_NOT_RUNNING when stopped.
+   */
+  hotplugCpuMemory(name: string, change: { cpuNum: number; memoryIncrease: number }): Promise<void>;
   /** Releases resources (timers); the driver is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -335,6 +335,20 @@ export class VirshDriver implements HypervisorDriver {
     }
   }
 
+  async hotplugCpuMemory(name: string, change: { cpuNum: number; memoryIncrease: number }): Promise<void> {
+    if (change.memoryIncrease > 0) {
+      const kib = Math.ceil(change.memoryIncrease / 1024);
+      const dir = await mkdtemp(join(tmpdir(), "hostd-dimm-"));
+      try {
+        await writeFile(join(dir, "dimm.xml"), `<memory model='dimm'><target><size unit='KiB'>${kib}</size><node>0</node></target></memory>\n`);
+        await this.virsh(["attach-device", name, join(dir, "dimm.xml"), "--live", "--config"]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    await this.virsh(["setvcpus", name, String(change.cpuNum), "--live", "--config"]);
+  }
+
   async migrate(name: string, target: MigrationTarget): Promise<void> {
     // The destination gets this domain's definition with its own console log path (the only
     // per-host path in it; disks are on shared storage, bridges have the same names everywhere).
@@ -385,6 +399,9 @@ function toDriverError(err: unknown): DriverError {
     return new DriverError(err.message, "DOMAIN_NOT_FOUND");
   }
   if (/domain is not running/i.test(text)) return new DriverError(err.message, "DOMAIN_NOT_RUNNING");
+  if (/greater than max allowable vcpus|maxMemory' is not defined|no free memory device slot|exceed domain's maxMemory|maximum memory/i.test(text)) {
+    return new DriverError(err.message, "NO_HOTPLUG_HEADROOM");
+  }
   return new DriverError(err.message);
 }
 

@@ -21,6 +21,9 @@ export interface StartVmInput {
   cpuNum: number;
   /** Bytes. */
   memorySize: number;
+  /** Hot-plug headroom: vCPUs and bytes the running VM may grow to. */
+  maxCpuNum?: number;
+  maxMemorySize?: number;
   /** Overrides the host's detected domain type. */
   domainType?: DomainType;
   rootDisk: DiskSpec;
@@ -79,6 +82,8 @@ export class VmService {
           vmInstanceUuid: input.vmInstanceUuid,
           cpuNum: input.cpuNum,
           memorySize: input.memorySize,
+          maxCpuNum: input.maxCpuNum,
+          maxMemorySize: input.maxMemorySize,
           domainType,
           rootDisk: input.rootDisk,
           dataDisks: input.dataDisks,
@@ -155,6 +160,15 @@ export class VmService {
         if (!(err instanceof DriverError && err.code === "DOMAIN_NOT_FOUND")) throw err;
       });
       return { vmInstanceUuid };
+    });
+  }
+
+  /** Grows a running or paused VM's vCPUs and memory (HypervisorDriver.hotplugCpuMemory). */
+  hotplugCpuMemory(input: { vmInstanceUuid: string; cpuNum: number; memoryIncrease: number }): Promise<{ vmInstanceUuid: string }> {
+    return this.op(input.vmInstanceUuid, async () => {
+      await this.requireActive(input.vmInstanceUuid);
+      await this.driver.hotplugCpuMemory(input.vmInstanceUuid, { cpuNum: input.cpuNum, memoryIncrease: input.memoryIncrease });
+      return { vmInstanceUuid: input.vmInstanceUuid };
     });
   }
 

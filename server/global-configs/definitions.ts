@@ -63,6 +63,9 @@ export const GLOBAL_CONFIG_DEFINITIONS: GlobalConfigDefinition[] = [
     z.enum(["Direct", "Delay", "Never"])),
   def("vm", "expungePeriod", "Integer", "86400", "Seconds a destroyed VM stays recoverable under the Delay policy.", int(0, 86_400 * 365)),
   def("vm", "expungeInterval", "Integer", "3600", "Seconds between sweeps that expunge VMs past vm/expungePeriod.", int(10, 86_400)),
+  def("vm", "numa", "Boolean", "false",
+    "ZStack vm.numa: VMs started from now on get CPU and memory hot-plug headroom (up to their host's CPU threads and memory, memory in one NUMA node), so a Running VM's instance offering can grow online.",
+    z.enum(["true", "false"])),
   // VM high availability (ZStack HaGlobalConfig: ha.enable, ha.neverStopVm.retryDelay)
   def("ha", "enable", "Boolean", "true",
     "Whether VMs with an HA level are started again after their host is lost (NeverStop also after they stop on their own).", z.enum(["true", "false"])),

@@ -25,7 +25,7 @@ const Accepted = z.object({ location: z.string().describe("Poll GET <location> f
 export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCipher): void {
   const vms = s.vmInstances;
   const consoles = new VmConsoleService(s.db.prisma, vms, s.hosts, s.jobs, cipher);
-  const offerings = new VmOfferingService(s.db.prisma, vms, s.quotas, s.offerings);
+  const offerings = new VmOfferingService(s.db.prisma, vms, s.hosts, s.quotas, s.offerings);
   const nics = new VmNicService(s.db.prisma, s.events, vms, s.hosts, s.jobs, { ipam: s.ipam, flat: s.flatNetwork });
   const clones = new VmCloneService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.quotas, s.primaryStorage, { ipam: s.ipam });
   const liveMigration = new VmLiveMigration(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, { flat: s.flatNetwork });
@@ -86,10 +86,12 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
 
   api.action("vm-instances", {
     action: "changeInstanceOffering", apiName: "ChangeInstanceOffering", access: "authenticated",
-    summary: "Give a stopped VM another instance offering",
-    description: "ZStack APIChangeInstanceOfferingMsg: cpuNum and memorySize from the offering, effective (and reserved on a host) " +
-      "at the next start; quotas vm.cpuNum/vm.memorySize (ID.1003). A Running VM is refused (409: stop the VM first; online " +
-      `change needs maxvcpus headroom, not configured). ${state("Created, Stopped")}`,
+    summary: "Give a VM another instance offering (online growth for a running VM)",
+    description: "ZStack APIChangeInstanceOfferingMsg: cpuNum and memorySize from the offering; quotas vm.cpuNum/vm.memorySize (ID.1003). " +
+      "Created/Stopped VM: effective (and reserved on a host) at the next start. Running/Paused VM: growth only, reserved on its host " +
+      "(VM.NO_AVAILABLE_HOST 409 when it lacks room) and hot-plugged at once (vCPUs with setvcpus, memory as one DIMM); this needs " +
+      "the headroom the VM got at start with global config vm/numa = true, else 409 (stop the VM first). A shrink of a running VM: " +
+      `409. ${state("Created, Stopped, Running, Paused")}`,
     body: ChangeOfferingBody, response: InventoryReply(VmInstanceInventory),
     handler: async (req) => ({ body: { inventory: await offerings.changeOffering(req.auth, req.params.uuid, req.body.instanceOfferingUuid) } }),
   });

@@ -10,7 +10,7 @@ import type { VmState } from "./states.ts";
 export const EXTRA_ALLOWED_FROM = {
   getVmConsoleAddress: ["Running", "Paused"],
   setVmConsolePassword: ["Created", "Stopped", "Running", "Paused"],
-  changeInstanceOffering: ["Created", "Stopped"],
+  changeInstanceOffering: ["Created", "Stopped", "Running", "Paused"],
   setVmBootSettings: ["Created", "Stopped", "Running", "Paused", "Unknown"],
   attachL3NetworkToVm: ["Created", "Stopped", "Running", "Paused"],
   detachL3NetworkFromVm: ["Created", "Stopped", "Running", "Paused"],

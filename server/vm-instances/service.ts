@@ -431,8 +431,11 @@ export class VmInstanceService {
     }, 60_000);
     const data = vm.volumes.filter((v) => v.type === "Data" && v.status === "Ready" && v.installPath)
       .sort((a, b) => (a.deviceId ?? 0) - (b.deviceId ?? 0));
+    // vm/numa: headroom for online CPU/memory growth up to the host's size (ZStack's NUMA hot-plug).
+    const headroom = this.configs.get("vm", "numa") === "true"
+      ? { maxCpuNum: Math.min(512, Math.max(vm.cpuNum, host.cpuNum)), maxMemorySize: Math.max(Number(vm.memorySize), Number(host.totalPhysicalMemory)) } : {};
     await commandHostd(ep, "/vm/start", {
-      vmInstanceUuid: vm.uuid, cpuNum: vm.cpuNum, memorySize: Number(vm.memorySize),
+      vmInstanceUuid: vm.uuid, cpuNum: vm.cpuNum, memorySize: Number(vm.memorySize), ...headroom,
       domainType: host.domainType ?? undefined,
       rootVolume: { installPath: root.installPath, format: "qcow2" },
       dataVolumes: data.map((v) => ({ installPath: v.installPath!, format: v.format as "qcow2" })),

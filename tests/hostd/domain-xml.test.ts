@@ -22,6 +22,15 @@ describe("buildDomainXml", () => {
     assert.match(xml, /<vcpu placement='static'>2<\/vcpu>/);
   });
 
+  it("gives hot-plug headroom when asked: current vCPUs of a maximum, maxMemory with one NUMA cell of the boot memory", () => {
+    const xml = buildDomainXml({ ...base, domainType: "kvm", maxCpuNum: 8, maxMemorySize: 4 * 1024 ** 3 });
+    assert.match(xml, /<vcpu placement='static' current='2'>8<\/vcpu>/);
+    assert.match(xml, /<maxMemory slots='16' unit='KiB'>4194304<\/maxMemory>/);
+    assert.match(xml, /<cpu mode='host-passthrough' check='none'>\s*<numa>\s*<cell id='0' cpus='0-7' memory='524288' unit='KiB'\/>/);
+    const none = buildDomainXml({ ...base, maxCpuNum: 2, maxMemorySize: 512 * 1024 * 1024 });
+    assert.doesNotMatch(none, /maxMemory|current=|<numa>/, "no headroom when the maximum is the size");
+  });
+
   it("boots from the root disk and attaches data disks as vdb, vdc", () => {
     const xml = buildDomainXml({
       ...base,

@@ -143,4 +143,35 @@ describe("live migration on simulator hosts", () => {
     assert.equal(after.allocatedCpu, before.allocatedCpu);
     assert.equal(after.allocatedMemory, before.allocatedMemory);
   });
+
+  it("grows a running VM's CPU and memory online once it was started with headroom (vm/numa), and only grows it", async () => {
+    const a = t.admin;
+    const offering = async (name: string, cpuNum: number, memorySize: number) =>
+      (await ok(a.post("/v1/instance-offerings", { params: { name, cpuNum, memorySize } }))).inventory.uuid as string;
+    const [big, small, huge] = [await offering("4c4g", 4, 4 * GiB), await offering("1c1g", 1, GiB), await offering("4c64g", 4, 64 * GiB)];
+    await refused(act(ids.vm!, "changeInstanceOffering", { instanceOfferingUuid: big }), 409, /without CPU\/memory hot-plug headroom.*stop the VM first/);
+    assert.equal((await getVm(ids.vm!)).cpuNum, 2, "a refused change changes nothing");
+    await t.node.services.configs.update("vm", "numa", "true");
+    try {
+      await ok(act(ids.vm!, "stopVmInstance", { type: "cold" }));
+      const started = (await ok(act(ids.vm!, "startVmInstance"))).inventory;
+      const before = await host(started.hostUuid);
+      const grown = (await ok(act(ids.vm!, "changeInstanceOffering", { instanceOfferingUuid: big }))).inventory;
+      assert.equal(grown.state, "Running");
+      assert.equal(grown.cpuNum, 4);
+      assert.equal(grown.memorySize, 4 * GiB);
+      const spec = sim(started.hostUuid).domainSpec(ids.vm!)!;
+      assert.equal(spec.cpuNum, 4, "the domain has the vCPUs now");
+      assert.equal(spec.memorySize, 4 * GiB);
+      const after = await host(started.hostUuid);
+      assert.equal(after.allocatedCpu - before.allocatedCpu, 2);
+      assert.equal(after.allocatedMemory - before.allocatedMemory, BigInt(2 * GiB));
+      await refused(act(ids.vm!, "changeInstanceOffering", { instanceOfferingUuid: small }), 409, /only grows.*stop the VM first to shrink/);
+      await refused(act(ids.vm!, "changeInstanceOffering", { instanceOfferingUuid: huge }), 409, /host has not the CPU or memory/);
+      const unchanged = await host(started.hostUuid);
+      assert.equal(unchanged.allocatedMemory, after.allocatedMemory, "a refused growth reserves nothing");
+    } finally {
+      await t.node.services.configs.update("vm", "numa", "false");
+    }
+  });
 });

@@ -95,7 +95,7 @@ describe("VM console, offering, NICs, clone and migration on simulator hosts", (
   });
 
   it("refuses actions the VM's state does not allow with 409 naming the state", async () => {
-    await refused(act(vm.uuid, "changeInstanceOffering", { instanceOfferingUuid: ids.big }), 409, /Running.*stop the VM first/);
+    await refused(act(vm.uuid, "changeInstanceOffering", { instanceOfferingUuid: ids.big }), 409, /without CPU\/memory hot-plug headroom.*stop the VM first/);
     await refused(act(vm.uuid, "migrateVm", {}), 409, /LocalStorage primary storage local; live migration needs shared primary storage/);
     await refused(t.admin.post(`/v1/vm-instances/${vm.uuid}/l3-networks/${ids.l3a}`, {}), 409, /already has a NIC/);
     await ok(act(vm.uuid, "pauseVmInstance"));

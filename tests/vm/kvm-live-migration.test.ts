@@ -3,7 +3,7 @@
  * libvirtd (host 1, 127.0.0.1) and moves, while it runs, to a second libvirtd in its own mount
  * namespace (host 2, 127.0.0.2, whose hostd finds it through the SSH session's
  * LIBVIRT_DEFAULT_URI). The guest keeps its IP and answers HTTP from host 2 without booting
- * again. Needs ../shared/guest-image/build.sh output at $STRATA_GUEST_IMAGE.
+ * again; there it then grows to 2 vCPUs and 512 MiB online (vm/numa headroom). Needs ../shared/guest-image/build.sh output at $STRATA_GUEST_IMAGE.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -48,6 +48,9 @@ describe("live migration of a running VM between two libvirt daemons", () => {
     mkdirSync(join(cloud.tmp, "smp"));
     ids.smp = (await ok(a.post("/v1/primary-storage/smp", { params: { name: "smp", url: join(cloud.tmp, "smp"), zoneUuid: ids.zone } }))).inventory.uuid;
     await ok(a.post(`/v1/clusters/${ids.cluster}/primary-storage/${ids.smp}`, {}));
+    // Started with hot-plug headroom, so the VM can grow online after the move.
+    await cloud.t.node.services.configs.update("vm", "numa", "true");
+    ids.bigger = (await ok(a.post("/v1/instance-offerings", { params: { name: "2c512m", cpuNum: 2, memorySize: 512 * 1024 ** 2 } }))).inventory.uuid;
     ids.l3 = await cloud.addFlatL3("flat", { startIp: "10.249.6.10", endIp: "10.249.6.50", netmask: "255.255.255.0", gateway: "10.249.6.1" });
   });
 
@@ -92,6 +95,17 @@ describe("live migration of a running VM between two libvirt daemons", () => {
     const hosts = await cloud.t.node.services.db.prisma.host.findMany({ where: { uuid: { in: [ids.host!, ids.host2!] } } });
     assert.equal(hosts.find((h) => h.uuid === ids.host)!.allocatedCpu, 0);
     assert.equal(hosts.find((h) => h.uuid === ids.host2)!.allocatedCpu, 1);
+  });
+
+  it("grows the running VM to 2 vCPUs and 512 MiB on host 2, libvirt agreeing, the guest still serving", async () => {
+    const grown = (await ok(cloud.t.admin.put(`/v1/vm-instances/${vm.uuid}/actions`, { changeInstanceOffering: { instanceOfferingUuid: ids.bigger } }))).inventory;
+    assert.equal(grown.state, "Running");
+    assert.equal(grown.cpuNum, 2);
+    const info = libvirtd2.virsh("dominfo", vm.uuid);
+    assert.match(info, /CPU\(s\):\s+2\n/);
+    assert.match(info, new RegExp(`Used memory:\\s+${512 * 1024} KiB`));
+    assert.match(libvirtd2.virsh("dumpxml", vm.uuid), /<memory model='dimm'/);
+    assert.equal(await eventually(() => httpGet(vm.vmNics[0].ip), 30_000, 500), "mover");
   });
 
   it("stops the VM where it now runs", async () => {

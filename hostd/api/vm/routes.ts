@@ -8,7 +8,7 @@ import type { TaskRunner } from "../../tasks.ts";
 import { parseBody } from "../validate.ts";
 import {
   AttachNicCmd, AttachVolumeCmd, ConsoleAddressCmd, ConsolePasswordCmd, CreateConfigDriveCmd, DetachNicCmd, DetachVolumeCmd, CreateVolumeCmd, DeleteVolumeCmd,
-  MigrateVmCmd, PrepareMigrationCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd,
+  HotplugCpuMemoryCmd, MigrateVmCmd, PrepareMigrationCmd, StartVmCmd, StopVmCmd, VmCmd, VmSyncCmd,
 } from "./schema.ts";
 
 /** Routes for VM and volume commands. */
@@ -21,6 +21,8 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
       vmInstanceUuid: cmd.vmInstanceUuid,
       cpuNum: cmd.cpuNum,
       memorySize: cmd.memorySize,
+      maxCpuNum: cmd.maxCpuNum,
+      maxMemorySize: cmd.maxMemorySize,
       domainType: cmd.domainType,
       rootDisk: { path: cmd.rootVolume.installPath, format: cmd.rootVolume.format },
       dataDisks: cmd.dataVolumes?.map((v) => ({ path: v.installPath, format: v.format })),
@@ -90,6 +92,12 @@ export function vmRoutes(vms: VmService, tasks: TaskRunner): Router {
   router.post("/vm/destroy", async (req, res) => {
     const cmd = parseBody(VmCmd, req.body);
     res.json(await tasks.run("vm.destroy", cmd, () => vms.destroy(cmd.vmInstanceUuid)));
+  });
+
+  /** Online CPU/memory growth of a running or paused VM (see VmService.hotplugCpuMemory). */
+  router.post("/vm/cpu-memory/hotplug", async (req, res) => {
+    const cmd = parseBody(HotplugCpuMemoryCmd, req.body);
+    res.json(await tasks.run("vm.hotplug", cmd, () => vms.hotplugCpuMemory(cmd)));
   });
 
   /** Destination side of a live migration: where this host takes the domain (see VmService.prepareMigration). */

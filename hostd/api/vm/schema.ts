@@ -29,6 +29,10 @@ export const StartVmCmd = z.object({
   cpuNum: z.number().int().min(1).max(512),
   /** Guest memory in bytes (at least 16 MiB). */
   memorySize: z.number().int().min(16 * 1024 * 1024),
+  /** vCPUs the running VM may grow to (hot-plug headroom); default cpuNum. */
+  maxCpuNum: z.number().int().min(1).max(512).optional(),
+  /** Bytes of memory the running VM may grow to (DIMM hot-plug); default memorySize. */
+  maxMemorySize: z.number().int().min(16 * 1024 * 1024).optional(),
   /** Domain type; defaults to the host's (see /host/fact domainType). */
   domainType: z.enum(["kvm", "qemu"]).optional(),
   /** Boot disk. */
@@ -115,6 +119,16 @@ export const MigrateVmCmd = z.object({
   sharedStorage: z.boolean(),
   /** Seconds allowed for the migration; default 1800. */
   timeout: z.number().int().min(1).max(86_400).optional(),
+});
+
+/** POST /vm/cpu-memory/hotplug */
+export const HotplugCpuMemoryCmd = z.object({
+  ...AsyncFieldsSchema,
+  vmInstanceUuid: VmUuid,
+  /** vCPUs the VM has afterwards (not fewer than now). */
+  cpuNum: z.number().int().min(1).max(512),
+  /** Bytes of memory to add (one DIMM); 0 for none. */
+  memoryIncrease: z.number().int().min(0),
 });
 
 /** POST /vm/vmsync */
