@@ -64,6 +64,14 @@ export class HostAllocator {
     return undefined;
   }
 
+  /** Whether a host's over-provisioned capacity has `cpuNum` vCPUs and `memorySize` bytes free (as read; {@link reserveOn} decides). */
+  fits(h: Host, cpuNum: number, memorySize: bigint): boolean {
+    const cpuRatio = Number(this.configs.get("host", "cpu.overProvisioning.ratio"));
+    const memRatio = Number(this.configs.get("host", "memory.overProvisioning.ratio"));
+    return Math.floor(h.cpuNum * cpuRatio) - h.allocatedCpu >= cpuNum
+      && BigInt(Math.floor(Number(h.totalPhysicalMemory) * memRatio)) - h.allocatedMemory >= memorySize;
+  }
+
   /**
    * Reserves `cpuNum` vCPUs and `memorySize` bytes on one Connected, Enabled host if its
    * over-provisioned capacity still has them (one conditional UPDATE); false when it has not.

@@ -28,8 +28,8 @@ export function registerVmExtraRoutes(api: Api, s: Services, cipher: SecretCiphe
   const offerings = new VmOfferingService(s.db.prisma, vms, s.hosts, s.quotas, s.offerings);
   const nics = new VmNicService(s.db.prisma, s.events, vms, s.hosts, s.jobs, { ipam: s.ipam, flat: s.flatNetwork });
   const clones = new VmCloneService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.quotas, s.primaryStorage, { ipam: s.ipam });
-  const liveMigration = new VmLiveMigration(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, { flat: s.flatNetwork });
-  const migrations = new VmMigrationService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.primaryStorage, { flat: s.flatNetwork }, liveMigration);
+  const liveMigration = new VmLiveMigration(s.db.prisma, s.events, vms, s.hosts, s.jobs, { flat: s.flatNetwork });
+  const migrations = new VmMigrationService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.primaryStorage, { flat: s.flatNetwork }, liveMigration);
   const ha = new VmHaService(s.db.prisma, s.events, vms, s.hosts, s.jobs, s.configs, s.log);
   const tag = "vm-instances";
   const state = (from: string) => `Allowed from: ${from}; otherwise SYS.1006 (409) naming the state.`;

@@ -2,7 +2,6 @@ import type { Host, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Caller } from "../auth/context.ts";
 import { ApiError, Errors } from "../errors/catalogue.ts";
 import type { EventBus } from "../events/service.ts";
-import type { GlobalConfigService } from "../global-configs/service.ts";
 import type { ApiReply } from "../http/api.ts";
 import type { JobService } from "../jobs/service.ts";
 import { commandHostd } from "../hosts/hostd-client.ts";
@@ -44,7 +43,6 @@ export class VmLiveMigration {
     private readonly vms: VmInstanceService,
     private readonly hosts: HostService,
     private readonly jobs: JobService,
-    private readonly configs: GlobalConfigService,
     private readonly deps: Pick<VmDependencies, "flat">,
   ) {
     jobs.register<LiveMigrateInput>({
@@ -115,11 +113,9 @@ export class VmLiveMigration {
     const reaches = (c: string) => psUuids.every((p) => psRefs.some((r) => r.clusterUuid === c && r.primaryStorageUuid === p))
       && l2s.every((l) => l2Refs.some((r) => r.clusterUuid === c && r.l2NetworkUuid === l));
     const eligible = clusters.map((c) => c.uuid).filter(reaches);
-    const cpuRatio = this.ratio("cpu"), memRatio = this.ratio("memory");
     const candidates = (await this.prisma.host.findMany({
       where: { clusterUuid: { in: eligible }, status: "Connected", state: "Enabled", uuid: { not: source.uuid } },
-    })).filter((h) => Math.floor(h.cpuNum * cpuRatio) - h.allocatedCpu >= vm.cpuNum
-      && BigInt(Math.floor(Number(h.totalPhysicalMemory) * memRatio)) - h.allocatedMemory >= vm.memorySize)
+    })).filter((h) => this.vms.allocator.fits(h, vm.cpuNum, vm.memorySize))
       .sort((a, b) => Number((b.totalPhysicalMemory - b.allocatedMemory) - (a.totalPhysicalMemory - a.allocatedMemory)));
     return { source, candidates, eligibleClusters: eligible };
   }
@@ -136,10 +132,6 @@ export class VmLiveMigration {
         `its cluster ${h.clusterUuid} lacks the VM's primary storage or L2 networks, or another hypervisor or architecture`);
     }
     throw new ApiError("VM.NO_AVAILABLE_HOST", 409, "The target host has not the CPU or memory to run this VM", `${h.name}: ${vm.cpuNum} vCPU, ${vm.memorySize} bytes`);
-  }
-
-  private ratio(kind: "cpu" | "memory"): number {
-    return Number(this.configs.get("host", `${kind}.overProvisioning.ratio`));
   }
 
   private async perform(i: LiveMigrateInput) {

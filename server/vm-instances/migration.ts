@@ -4,7 +4,6 @@ import type { Host, PrismaClient, Volume } from "../../generated/prisma/client.t
 import type { Caller } from "../auth/context.ts";
 import { ApiError, Errors } from "../errors/catalogue.ts";
 import type { EventBus } from "../events/service.ts";
-import type { GlobalConfigService } from "../global-configs/service.ts";
 import type { ApiReply } from "../http/api.ts";
 import { Uuid } from "../http/common-schemas.ts";
 import type { JobService } from "../jobs/service.ts";
@@ -48,7 +47,6 @@ export class VmMigrationService {
     private readonly vms: VmInstanceService,
     private readonly hosts: HostService,
     private readonly jobs: JobService,
-    private readonly configs: GlobalConfigService,
     private readonly storage: PrimaryStorageService,
     private readonly deps: Pick<VmDependencies, "flat">,
     private readonly live: VmLiveMigration,
@@ -95,10 +93,7 @@ export class VmMigrationService {
 
   /** The named target or the best one in the source's cluster that could run the VM. */
   private async pickTarget(cpuNum: number, memorySize: bigint, source: Host, hostUuid?: string): Promise<Host> {
-    const cpuRatio = Number(this.configs.get("host", "cpu.overProvisioning.ratio"));
-    const memRatio = Number(this.configs.get("host", "memory.overProvisioning.ratio"));
-    const fits = (h: Host) => Math.floor(h.cpuNum * cpuRatio) - h.allocatedCpu >= cpuNum
-      && BigInt(Math.floor(Number(h.totalPhysicalMemory) * memRatio)) - h.allocatedMemory >= memorySize;
+    const fits = (h: Host) => this.vms.allocator.fits(h, cpuNum, memorySize);
     if (hostUuid) {
       const h = await this.prisma.host.findUnique({ where: { uuid: hostUuid } });
       if (!h) throw Errors.resourceNotFound("Host", hostUuid);
